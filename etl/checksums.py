@@ -1,0 +1,66 @@
+"""Identifier check rules: the USCC (GB 32100-2015) and Chinese patent application numbers."""
+
+from __future__ import annotations
+
+import re
+
+USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # no I, O, S, V, Z
+_USCC_VALUE = {c: i for i, c in enumerate(USCC_CHARSET)}
+_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+PATENT_TYPES = {
+    "1": "发明专利",
+    "8": "发明专利",  # PCT invention entering China
+    "2": "实用新型",
+    "9": "实用新型",  # PCT utility model
+    "3": "外观设计",
+}
+_PATENT_WEIGHTS_12 = (2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5)
+_PATENT_WEIGHTS_8 = (2, 3, 4, 5, 6, 7, 8, 9)
+_PATENT_RE = re.compile(r"^(\d{12}|\d{8})\.?([0-9X])$")
+
+
+def uscc_check_char(first17: str) -> str:
+    total = sum(_USCC_VALUE[c] * w for c, w in zip(first17, _USCC_WEIGHTS, strict=True))
+    return USCC_CHARSET[(31 - total % 31) % 31]
+
+
+def uscc_problem(code: str) -> str | None:
+    """None if the code is a valid USCC, otherwise why not (in Chinese)."""
+    if len(code) != 18:
+        return f"应为18位，实为{len(code)}位"
+    bad = sorted({c for c in code if c not in _USCC_VALUE})
+    if bad:
+        return f"含有不允许的字符“{''.join(bad)}”（不使用I、O、S、V、Z）"
+    expected = uscc_check_char(code[:17])
+    if code[17] != expected:
+        return f"校验位错误（按前17位应为{expected}）"
+    return None
+
+
+def patent_check_char(digits: str) -> str:
+    weights = _PATENT_WEIGHTS_12 if len(digits) == 12 else _PATENT_WEIGHTS_8
+    value = sum(int(d) * w for d, w in zip(digits, weights, strict=True)) % 11
+    return "X" if value == 10 else str(value)
+
+
+def parse_patent_number(token: str) -> tuple[str, str]:
+    """Normalise one patent number ("ZL202310123456.6", "202310123456.6", "2023101234566").
+
+    Returns (number as 'digits.check', patent type). Raises ValueError with the reason in Chinese.
+    """
+    text = token.strip().upper().replace(" ", "")
+    if text.startswith("ZL"):
+        text = text[2:]
+    match = _PATENT_RE.match(text)
+    if not match:
+        raise ValueError(f"专利号“{token}”格式不对（应为12位数字加校验位，如ZL202310123456.6）")
+    digits, check = match.groups()
+    expected = patent_check_char(digits)
+    if check != expected:
+        raise ValueError(f"专利号“{token}”校验位错误（应为{expected}）")
+    type_digit = digits[4] if len(digits) == 12 else digits[2]
+    patent_type = PATENT_TYPES.get(type_digit)
+    if patent_type is None:
+        raise ValueError(f"专利号“{token}”的类型位“{type_digit}”无效")
+    return f"{digits}.{check}", patent_type

@@ -1,0 +1,183 @@
+"""The database schema, as numbered migrations applied in order to upgrade a file in place.
+
+Versioned rows instead of updates in place: every import is a batch, and loans, targets and
+the district list keep the batch that brought them. A loan key has one *current* row, the one
+from the newest active batch; undoing a batch recomputes that, so the rows it replaced come back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import duckdb
+
+from pledge.sql import fetch_one, fetch_value
+
+# Head banks and the short names analysts and banks write for them. Branch names that contain
+# one of these ("中国工商银行示例市高新支行", "工行高新支行") are mapped to the head bank.
+DEFAULT_BANKS: dict[str, list[str]] = {
+    "中国工商银行": ["工商银行", "工行", "ICBC"],
+    "中国农业银行": ["农业银行", "农行", "ABC"],
+    "中国银行": ["中行", "BOC"],
+    "中国建设银行": ["建设银行", "建行", "CCB"],
+    "交通银行": ["交行", "BOCOM"],
+    "中国邮政储蓄银行": ["邮储银行", "邮政储蓄银行", "邮储"],
+    "招商银行": ["招行"],
+    "浦发银行": ["上海浦东发展银行", "浦东发展银行"],
+    "中信银行": [],
+    "中国光大银行": ["光大银行"],
+    "华夏银行": [],
+    "中国民生银行": ["民生银行"],
+    "兴业银行": [],
+    "平安银行": [],
+    "广发银行": [],
+    "浙商银行": [],
+    "北京银行": [],
+    "江苏银行": [],
+    "南京银行": [],
+    "宁波银行": [],
+    "杭州银行": [],
+}
+
+_V1 = """
+CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+
+CREATE SEQUENCE batch_id_seq START 1;
+CREATE TABLE batches (
+    id              INTEGER PRIMARY KEY,
+    kind            VARCHAR NOT NULL,          -- districts | targets | loans
+    file_name       VARCHAR NOT NULL,
+    sha256          VARCHAR NOT NULL,
+    archive_path    VARCHAR,                   -- copy of the original, relative to the db folder
+    sheets          VARCHAR,                   -- the sheets that were read
+    user_name       VARCHAR NOT NULL,
+    loaded_at       TIMESTAMP NOT NULL,
+    status          VARCHAR NOT NULL,          -- active | undone
+    undone_at       TIMESTAMP,
+    undone_by       VARCHAR,
+    rows_read       INTEGER NOT NULL,          -- data rows found in the file
+    rows_new        INTEGER NOT NULL,          -- keys not loaded before
+    rows_updated    INTEGER NOT NULL,          -- keys loaded before with other values: replaced
+    rows_duplicate  INTEGER NOT NULL,          -- unchanged, or repeated inside the file
+    rows_rejected   INTEGER NOT NULL,          -- rows with blocking errors (a file with any loads nothing)
+    rows_skipped    INTEGER NOT NULL,          -- 合计 / 小计 / 注 / blank rows
+    warnings        JSON,                      -- non-blocking findings, as a list of objects
+    note            VARCHAR
+);
+
+CREATE TABLE districts (
+    batch_id    INTEGER NOT NULL,
+    code        VARCHAR NOT NULL,              -- 6-digit administrative division code
+    name        VARCHAR NOT NULL,
+    aliases     VARCHAR[] NOT NULL,
+    sort_order  INTEGER NOT NULL
+);
+
+CREATE TABLE banks (
+    name     VARCHAR PRIMARY KEY,              -- the head bank
+    aliases  VARCHAR[] NOT NULL
+);
+
+CREATE TABLE enterprises (                     -- rebuilt from the current loans after each write
+    uscc           VARCHAR PRIMARY KEY,
+    name           VARCHAR NOT NULL,
+    district_code  VARCHAR,
+    first_loan_date DATE,
+    last_loan_date  DATE
+);
+
+CREATE TABLE loans (
+    loan_id          BIGINT NOT NULL,
+    batch_id         INTEGER NOT NULL,
+    loan_key         VARCHAR NOT NULL,         -- 'R:' registration no., else 'K:' uscc|bank|date|amount
+    row_hash         VARCHAR NOT NULL,         -- of the normalised values: tells updated from unchanged
+    is_current       BOOLEAN NOT NULL,
+    reg_no           VARCHAR,
+    reg_date         DATE,
+    uscc             VARCHAR NOT NULL,
+    enterprise_name  VARCHAR NOT NULL,
+    district_code    VARCHAR NOT NULL,
+    bank             VARCHAR NOT NULL,         -- head bank where known
+    bank_raw         VARCHAR NOT NULL,         -- as written in the file
+    pledge_type      VARCHAR,
+    patent_count     INTEGER,                  -- as declared in the file
+    amount_yuan      DECIMAL(18, 2) NOT NULL,
+    loan_date        DATE NOT NULL,
+    term_months      INTEGER,
+    rate_pct         DECIMAL(9, 4),
+    first_loan       BOOLEAN NOT NULL,
+    subsidy_yuan     DECIMAL(18, 2),
+    source_sheet     VARCHAR NOT NULL,
+    source_row       INTEGER NOT NULL          -- the row number the analyst sees in Excel
+);
+
+CREATE TABLE loan_patents (
+    loan_id      BIGINT NOT NULL,
+    patent_no    VARCHAR NOT NULL,             -- normalised, without ZL: 202310123456.6
+    patent_type  VARCHAR NOT NULL              -- 发明专利 | 实用新型 | 外观设计 | 商标
+);
+
+CREATE TABLE targets (
+    batch_id    INTEGER NOT NULL,
+    year        INTEGER NOT NULL,
+    scope       VARCHAR NOT NULL,              -- a district code, or 'CITY'
+    metric      VARCHAR NOT NULL,              -- loan_amount | loans | invention_patents | ...
+    value       DECIMAL(20, 4) NOT NULL,       -- yuan for money, counts otherwise
+    is_current  BOOLEAN NOT NULL,
+    source_sheet VARCHAR,
+    source_row   INTEGER
+);
+
+-- Clean base views that every metric builds on.
+CREATE VIEW v_districts AS
+    SELECT code, name, aliases, sort_order FROM districts
+    WHERE batch_id = (SELECT max(id) FROM batches WHERE kind = 'districts' AND status = 'active');
+
+CREATE VIEW v_loans AS
+    SELECT * FROM loans WHERE is_current;
+
+CREATE VIEW v_loan_patents AS
+    SELECT p.*, l.loan_date, l.district_code, l.uscc
+    FROM loan_patents p JOIN loans l USING (loan_id)
+    WHERE l.is_current;
+
+CREATE VIEW v_targets AS
+    SELECT year, scope, metric, value FROM targets WHERE is_current;
+"""
+
+
+def _v1(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(_V1)
+    con.executemany(
+        "INSERT INTO banks VALUES (?, ?)", [[name, aliases] for name, aliases in DEFAULT_BANKS.items()]
+    )
+
+
+# Append new migrations; never edit one that has shipped.
+MIGRATIONS: list[Callable[[duckdb.DuckDBPyConnection], None]] = [_v1]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def current_version(con: duckdb.DuckDBPyConnection) -> int:
+    has_meta = fetch_value(con, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'")
+    if not has_meta:
+        return 0
+    row = fetch_one(con, "SELECT value FROM meta WHERE key = 'schema_version'")
+    return int(row[0]) if row else 0
+
+
+def upgrade(con: duckdb.DuckDBPyConnection) -> int:
+    """Apply the migrations a file lacks, each in its own transaction. Returns the new version."""
+    version = current_version(con)
+    if version > SCHEMA_VERSION:
+        raise RuntimeError(
+            f"数据库文件的版本（{version}）比本程序（{SCHEMA_VERSION}）新，请升级程序。"
+        )
+    for number in range(version + 1, SCHEMA_VERSION + 1):
+        con.execute("BEGIN")
+        MIGRATIONS[number - 1](con)
+        con.execute(
+            "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(number)]
+        )
+        con.execute("COMMIT")
+    return SCHEMA_VERSION

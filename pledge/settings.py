@@ -1,0 +1,38 @@
+"""Settings that the bureau may change, kept in one place and documented in the README."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DB = ROOT / "data" / "pledge.duckdb"
+
+# Inclusive finance (普惠) threshold per loan, in yuan, by the first year it applies.
+# 10 million yuan until 2023, 20 million from 2024.
+INCLUSIVE_THRESHOLDS_YUAN: list[tuple[int, int]] = [(0, 10_000_000), (2024, 20_000_000)]
+
+# A district is 略滞后 when its completion is within this many points below time progress.
+SLIGHTLY_BEHIND_POINTS = 0.10
+
+# Uploads larger than this are refused before they are parsed.
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+# An .xlsx is a zip: refuse one that would inflate beyond this (zip bombs).
+MAX_UNZIPPED_BYTES = 500 * 1024 * 1024
+
+# How long a reader or writer waits for another process that holds the database file.
+LOCK_TIMEOUT_SECONDS = float(os.environ.get("PLEDGE_LOCK_TIMEOUT", "30"))
+
+
+def inclusive_threshold_yuan(year: int) -> int:
+    threshold = INCLUSIVE_THRESHOLDS_YUAN[0][1]
+    for first_year, value in INCLUSIVE_THRESHOLDS_YUAN:
+        if year >= first_year:
+            threshold = value
+    return threshold
+
+
+def db_path(cli_value: str | os.PathLike | None = None) -> Path:
+    """The database file: --db, else $PLEDGE_DB, else data/pledge.duckdb."""
+    value = cli_value or os.environ.get("PLEDGE_DB") or DEFAULT_DB
+    return Path(value).expanduser().resolve()

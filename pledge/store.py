@@ -1,0 +1,179 @@
+"""The one module that opens the DuckDB file.
+
+DuckDB lets one process hold a file for writing, and inside a process every connection to a file
+must share one configuration. So connections here are short-lived: a reader opens the file
+read-only for one unit of work, a writer opens it read-write for one transaction, and whoever
+finds the file held by another process waits and retries instead of failing. Inside a process a
+readers-writer lock keeps read-only and read-write connections from overlapping; across processes
+a lock file queues the writers.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+from filelock import FileLock, Timeout
+
+from pledge import schema, settings
+from pledge.sql import fetch_one
+
+
+class StoreBusy(RuntimeError):
+    """The file stayed locked by another process for longer than we wait."""
+
+    def __init__(self, path: Path, waited: float):
+        super().__init__(
+            f"数据库正被另一个程序（如正在进行的导入）占用，已等待{waited:.0f}秒，请稍后重试。（{path.name}）"
+        )
+
+
+class _ReadersWriterLock:
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._readers = 0
+        self._writer = False
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        with self._cond:
+            while self._writer:
+                self._cond.wait()
+            self._readers += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._readers -= 1
+                self._cond.notify_all()
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        with self._cond:
+            while self._writer or self._readers:
+                self._cond.wait()
+            self._writer = True
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._writer = False
+                self._cond.notify_all()
+
+
+_process_locks: dict[Path, _ReadersWriterLock] = {}
+_process_locks_guard = threading.Lock()
+
+
+def _lock_for(path: Path) -> _ReadersWriterLock:
+    with _process_locks_guard:
+        return _process_locks.setdefault(path, _ReadersWriterLock())
+
+
+def _is_lock_conflict(error: Exception) -> bool:
+    return isinstance(error, duckdb.IOException) and "lock" in str(error).lower()
+
+
+class Store:
+    def __init__(self, path: str | os.PathLike | None = None, timeout: float | None = None):
+        self.path = settings.db_path(path)
+        self.timeout = settings.LOCK_TIMEOUT_SECONDS if timeout is None else timeout
+        self._rw = _lock_for(self.path)
+
+    # -- locations -------------------------------------------------------------------------
+    @property
+    def archive_dir(self) -> Path:
+        return self.path.parent / "archive"
+
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    def data_version(self) -> tuple:
+        """Changes whenever a write lands: a cache key that costs one stat, not a query."""
+        parts = []
+        for p in (self.path, self.path.with_name(self.path.name + ".wal")):
+            try:
+                st = p.stat()
+                parts.append((st.st_mtime_ns, st.st_size))
+            except FileNotFoundError:
+                parts.append(None)
+        return tuple(parts)
+
+    # -- connections -----------------------------------------------------------------------
+    def _connect(self, read_only: bool) -> duckdb.DuckDBPyConnection:
+        started = time.monotonic()
+        delay = 0.02
+        while True:
+            try:
+                return duckdb.connect(str(self.path), read_only=read_only)
+            except duckdb.IOException as error:
+                if not _is_lock_conflict(error):
+                    raise
+                waited = time.monotonic() - started
+                if waited >= self.timeout:
+                    raise StoreBusy(self.path, waited) from error
+                time.sleep(delay)
+                delay = min(delay * 2, 0.5)
+
+    @contextmanager
+    def read(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-only connection for one unit of work. The schema must exist (see ensure_schema)."""
+        with self._rw.reading():
+            con = self._connect(read_only=True)
+            try:
+                yield con
+            finally:
+                con.close()
+
+    @contextmanager
+    def write(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One transaction: committed when the block ends, rolled back if it raises."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(self.path) + ".lock")
+        try:
+            lock.acquire(timeout=self.timeout)
+        except Timeout as error:
+            raise StoreBusy(self.path, self.timeout) from error
+        try:
+            with self._rw.writing():
+                con = self._connect(read_only=False)
+                try:
+                    schema.upgrade(con)
+                    con.execute("BEGIN")
+                    try:
+                        yield con
+                    except BaseException:
+                        con.execute("ROLLBACK")
+                        raise
+                    con.execute("COMMIT")
+                finally:
+                    con.close()
+        finally:
+            lock.release()
+
+    def ensure_schema(self) -> None:
+        """Create the file or upgrade an older one in place."""
+        if self.exists():
+            with self.read() as con:
+                if schema.current_version(con) == schema.SCHEMA_VERSION:
+                    return
+        with self.write():
+            pass
+
+    # -- small helpers ---------------------------------------------------------------------
+    def get_meta(self, key: str, default: str | None = None) -> str | None:
+        if not self.exists():
+            return default
+        with self.read() as con:
+            row = fetch_one(con, "SELECT value FROM meta WHERE key = ?", [key])
+        return row[0] if row else default
+
+
+def set_meta(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
+    con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
+
