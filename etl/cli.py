@@ -1,0 +1,219 @@
+"""`python -m etl`: load spreadsheets, list and undo imports, print the year's figures, build the demo.
+
+Results go to stdout, progress and logs to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+from etl import load as loader
+from etl import pipeline
+from etl.parse import ParsedFile
+from etl.report import error_report_xlsx
+from pledge import formats, metrics
+from pledge.store import Store, StoreBusy
+
+MAX_PRINTED_ISSUES = 50
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期应写作YYYY-MM-DD，读到“{text}”") from None
+
+
+def _print_issues(parsed: ParsedFile, severity: str, limit: int = MAX_PRINTED_ISSUES) -> None:
+    issues = parsed.errors if severity == "error" else parsed.warnings
+    for issue in issues[:limit]:
+        print(f"    {issue}")
+    if len(issues) > limit:
+        print(f"    ……其余{len(issues) - limit}条未列出（用 --errors-xlsx 导出完整清单）")
+
+
+def cmd_load(args, store: Store) -> int:
+    failed = 0
+    for name in args.files:
+        path = Path(name)
+        if not path.is_file():
+            print(f"✘ 未导入 {name}：文件不存在")
+            failed += 1
+            continue
+        _log(f"正在读取 {path.name} ……")
+        parsed = pipeline.parse_path(store, path, kind=args.kind, year=args.year)
+        if args.errors_xlsx and parsed.issues:
+            report = Path(args.errors_xlsx)
+            if len(args.files) > 1:
+                report = report.with_name(f"{report.stem}_{path.stem}{report.suffix}")
+            report.write_bytes(error_report_xlsx(parsed))
+            _log(f"问题清单已写入 {report}")
+        if not parsed.ok:
+            failed += 1
+            print(f"✘ 未导入 {path.name}（{parsed.kind_label}）：发现{len(parsed.errors)}处错误，未导入任何数据")
+            _print_issues(parsed, "error")
+            continue
+        try:
+            result = loader.load(store, parsed, user=args.user)
+        except loader.LoadRefused as refused:
+            failed += 1
+            print(f"✘ 未导入 {path.name}：{refused}")
+            continue
+        if result.status == "unchanged":
+            print(f"✔ 跳过 {path.name}：{result.note}")
+        else:
+            c = result.counts
+            print(
+                f"✔ 已导入 {path.name}（{parsed.kind_label}，第{result.batch_id}批）：读取{parsed.rows_read}行，"
+                f"新增{c['new']}，更新{c['updated']}，重复{c['duplicate']}，跳过{parsed.rows_skipped}行（合计、空行等）"
+                + (f"；提示{len(parsed.warnings)}条" if parsed.warnings else "")
+            )
+        if parsed.warnings:
+            _print_issues(parsed, "warning", limit=10)
+    return 1 if failed else 0
+
+
+def _summary_table(result: dict) -> str:
+    headers = ["排名", "区县", "质押融资", "目标", "完成率", "发明专利", "惠及企业", "首贷企业", "状态"]
+    rows = []
+    for scope in [{"district": "全市", "rank": "", **result["city"]}, *result["districts"]]:
+        rows.append(
+            [
+                str(scope["rank"]),
+                scope["district"],
+                formats.yi(scope["loan_amount_yi"]),
+                formats.yi(scope["targets"]["loan_amount_yi"]),
+                formats.pct(scope["completion"]["loan_amount_yi"]),
+                formats.count(scope["invention_patents"], "件"),
+                formats.count(scope["enterprises"], "家"),
+                formats.count(scope["first_time_enterprises"], "家"),
+                scope.get("status") or "—",
+            ]
+        )
+    as_of = dt.date.fromisoformat(result["as_of"])
+    title = (
+        f"{result['year']}年知识产权质押融资进度（截至{formats.date_cn(as_of)}，"
+        f"序时进度{formats.pct(result['time_progress'])}）"
+    )
+    return title + "\n" + formats.text_table(headers, rows)
+
+
+def cmd_summary(args, store: Store) -> int:
+    if not store.exists():
+        print("数据库还没有数据：先用 python -m etl demo 生成示例数据，或用 python -m etl load 导入文件", file=sys.stderr)
+        return 1
+    with store.read() as con:
+        result = metrics.summary(con, args.year, args.as_of)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+    else:
+        print(_summary_table(result))
+    return 0
+
+
+def _batches(store: Store) -> list[dict]:
+    if not store.exists():
+        return []
+    with store.read() as con:
+        frame = con.execute(
+            """SELECT id, file_name AS file, kind, sha256, status, loaded_at, user_name AS user,
+                      rows_read, rows_new, rows_updated, rows_duplicate, rows_rejected, rows_skipped,
+                      undone_at, undone_by
+               FROM batches ORDER BY id DESC"""
+        ).fetchall()
+        columns = ["id", "file", "kind", "sha256", "status", "loaded_at", "user", "rows_read", "rows_new",
+                   "rows_updated", "rows_duplicate", "rows_rejected", "rows_skipped", "undone_at", "undone_by"]
+    return [
+        {k: (v.isoformat(sep=" ") if isinstance(v, dt.datetime) else v) for k, v in zip(columns, row)}
+        for row in frame
+    ]
+
+
+def cmd_batches(args, store: Store) -> int:
+    batches = _batches(store)
+    if args.json:
+        print(json.dumps(batches, ensure_ascii=False))
+        return 0
+    status = {"active": "有效", "undone": "已撤销"}
+    kinds = {"loans": "台账", "targets": "目标", "districts": "区县名单"}
+    rows = [
+        [str(b["id"]), b["file"], kinds.get(b["kind"], b["kind"]), status.get(b["status"], b["status"]),
+         b["loaded_at"], b["user"], str(b["rows_read"]), str(b["rows_new"]), str(b["rows_updated"]),
+         str(b["rows_duplicate"])]
+        for b in batches
+    ]
+    print(formats.text_table(["批次", "文件", "类型", "状态", "导入时间", "导入人", "读取", "新增", "更新", "重复"], rows))
+    return 0
+
+
+def cmd_undo(args, store: Store) -> int:
+    try:
+        done = loader.undo(store, args.batch_id, user=args.user)
+    except loader.LoadRefused as refused:
+        print(f"✘ {refused}")
+        return 1
+    print(f"✔ 已撤销第{done['batch_id']}批（{done['file_name']}），它替换的记录已恢复")
+    return 0
+
+
+def cmd_demo(args, store: Store) -> int:
+    from etl.demo import build_demo
+
+    _log("正在生成示例市演示数据 ……")
+    summary = build_demo(store, today=args.today, seed=args.seed)
+    print(f"✔ 演示数据已生成：{store.path}（{summary.get('loans', '?')}笔贷款）")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m etl", description="知识产权质押融资监测平台：数据导入与统计")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", help="DuckDB 文件（默认 data/pledge.duckdb，或环境变量 PLEDGE_DB）")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("load", parents=[common], help="导入 .xlsx/.xls/.csv 文件")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--kind", choices=["districts", "targets", "loans"], help="文件类型（默认按表头识别）")
+    p.add_argument("--year", type=int, help="目标表的年度（默认从标题或文件名读取）")
+    p.add_argument("--user", help="导入人（默认当前登录名）")
+    p.add_argument("--errors-xlsx", metavar="PATH", help="把问题清单写成 .xlsx")
+    p.set_defaults(func=cmd_load)
+
+    p = sub.add_parser("summary", parents=[common], help="某年的全市与各区县进度")
+    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--as-of", type=_date, help="截至日期 YYYY-MM-DD（默认该年最后放款日）")
+    p.add_argument("--json", action="store_true", help="输出一个JSON对象")
+    p.set_defaults(func=cmd_summary)
+
+    p = sub.add_parser("batches", parents=[common], help="导入记录，新的在前")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_batches)
+
+    p = sub.add_parser("undo", parents=[common], help="撤销一次导入")
+    p.add_argument("batch_id", type=int, metavar="BATCH_ID")
+    p.add_argument("--user", help="操作人（默认当前登录名）")
+    p.set_defaults(func=cmd_undo)
+
+    p = sub.add_parser("demo", parents=[common], help="生成示例市演示数据")
+    p.add_argument("--today", type=_date, help=argparse.SUPPRESS)
+    p.add_argument("--seed", type=int, default=2025, help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    store = Store(args.db)
+    try:
+        return args.func(args, store)
+    except StoreBusy as busy:
+        print(f"✘ {busy}", file=sys.stderr)
+        return 1

@@ -1,0 +1,369 @@
+"""The metrics layer: every figure of DOMAIN.md, as SQL on the clean base views.
+
+Pages, the CLI and the bulletin call these functions and format what they return; nothing else
+computes a figure. Each function takes an open connection (from Store.read()) so that a caller
+can answer a whole page from one connection.
+
+Definitions (see README, "Metrics"): a window is [Y-01-01, as_of]; money is summed in yuan and
+returned in 亿元 (loan amount) or 万元 (subsidy, per enterprise); 普惠占比 is the share of loans
+(by count) at or below the year's threshold; YoY compares with [Y-1-01-01, as_of - 1 year].
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+
+import duckdb
+import pandas as pd
+
+from pledge import settings
+from pledge.sql import fetch_one, fetch_value
+
+# The figures every scope (district or city) has, in display order.
+METRICS = ("loan_amount", "loans", "invention_patents", "enterprises", "first_time_enterprises", "subsidy")
+# Keys used by the CLI's JSON and by pages: money carries its unit in the name.
+FIGURE_KEYS = {
+    "loan_amount": "loan_amount_yi",
+    "loans": "loans",
+    "invention_patents": "invention_patents",
+    "enterprises": "enterprises",
+    "first_time_enterprises": "first_time_enterprises",
+    "subsidy": "subsidy_wan",
+}
+LABELS = {
+    "loan_amount": "质押融资金额",
+    "loans": "质押笔数",
+    "invention_patents": "质押发明专利",
+    "enterprises": "惠及企业",
+    "first_time_enterprises": "首贷企业",
+    "subsidy": "贴息金额",
+}
+UNITS = {
+    "loan_amount": "亿元",
+    "loans": "笔",
+    "invention_patents": "件",
+    "enterprises": "家",
+    "first_time_enterprises": "家",
+    "subsidy": "万元",
+}
+# Divide a stored value (yuan for money) by this to show it in UNITS.
+SCALE = {"loan_amount": 100_000_000, "subsidy": 10_000}
+AHEAD, SLIGHTLY_BEHIND, BEHIND = "超序时", "略滞后", "滞后"
+CITY = "CITY"
+
+
+# -- dates ---------------------------------------------------------------------------------
+def years_with_data(con: duckdb.DuckDBPyConnection) -> list[int]:
+    rows = con.execute(
+        """SELECT DISTINCT year(loan_date) AS y FROM v_loans
+           UNION SELECT DISTINCT year FROM v_targets ORDER BY 1 DESC"""
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def latest_loan_date(con: duckdb.DuckDBPyConnection, year: int | None = None) -> dt.date | None:
+    if year is None:
+        return fetch_value(con, "SELECT max(loan_date) FROM v_loans")
+    return fetch_value(con, "SELECT max(loan_date) FROM v_loans WHERE year(loan_date) = ?", [year])
+
+
+def default_as_of(con: duckdb.DuckDBPyConnection, year: int, today: dt.date | None = None) -> dt.date:
+    """The last loan date loaded for the year; without loans, today (or the year's last day)."""
+    latest = latest_loan_date(con, year)
+    if latest is not None:
+        return latest
+    today = today or dt.date.today()
+    return min(today, dt.date(year, 12, 31)) if year <= today.year else dt.date(year, 1, 1)
+
+
+def time_progress(year: int, as_of: dt.date) -> float:
+    """序时进度: days of the year elapsed up to and including as_of, over the days in the year."""
+    days = 366 if calendar.isleap(year) else 365
+    elapsed = (min(as_of, dt.date(year, 12, 31)) - dt.date(year, 1, 1)).days + 1
+    return max(0, min(elapsed, days)) / days
+
+
+def same_day_last_year(day: dt.date) -> dt.date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+def status_of(completion: float | None, progress: float) -> str | None:
+    if completion is None or pd.isna(completion):
+        return None
+    if completion >= progress:
+        return AHEAD
+    if completion >= progress - settings.SLIGHTLY_BEHIND_POINTS:
+        return SLIGHTLY_BEHIND
+    return BEHIND
+
+
+# -- the building block: figures of a window, per district and for the city ----------------
+_FIGURES_SQL = """
+WITH window_loans AS (
+    SELECT loan_id, district_code, uscc, amount_yuan, first_loan, subsidy_yuan
+    FROM v_loans
+    WHERE loan_date BETWEEN $start AND $end
+),
+per_scope AS (
+    SELECT coalesce(district_code, 'CITY')                 AS scope,
+           sum(amount_yuan)                                AS loan_amount,
+           count(*)                                        AS loans,
+           count(DISTINCT uscc)                            AS enterprises,
+           count(DISTINCT uscc) FILTER (WHERE first_loan)  AS first_time_enterprises,
+           coalesce(sum(subsidy_yuan), 0)                  AS subsidy,
+           count(*) FILTER (WHERE amount_yuan <= $inclusive_threshold) AS inclusive_loans
+    FROM window_loans
+    GROUP BY GROUPING SETS ((district_code), ())
+),
+inventions AS (
+    SELECT coalesce(l.district_code, 'CITY') AS scope, count(DISTINCT p.patent_no) AS invention_patents
+    FROM window_loans l JOIN loan_patents p USING (loan_id)
+    WHERE p.patent_type = '发明专利'
+    GROUP BY GROUPING SETS ((l.district_code), ())
+)
+SELECT s.scope, s.loan_amount, s.loans, coalesce(i.invention_patents, 0) AS invention_patents,
+       s.enterprises, s.first_time_enterprises, s.subsidy, s.inclusive_loans
+FROM per_scope s LEFT JOIN inventions i USING (scope)
+"""
+
+
+def _window_params(start: dt.date, end: dt.date) -> dict:
+    return {"start": start, "end": end, "inclusive_threshold": settings.inclusive_threshold_yuan(end.year)}
+
+
+def figures(con: duckdb.DuckDBPyConnection, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """Raw figures (money in yuan) of the loans dated in [start, end], one row per scope."""
+    return con.execute(_FIGURES_SQL, _window_params(start, end)).df()
+
+
+_TARGETS_SQL = """
+WITH year_targets AS (SELECT scope, metric, value FROM v_targets WHERE year = $year),
+-- A city target is the 全市 row; where the file had none, the sum of the districts.
+city_targets AS (
+    SELECT 'CITY' AS scope, metric, sum(value) AS value FROM year_targets
+    WHERE scope <> 'CITY' AND metric NOT IN (SELECT metric FROM year_targets WHERE scope = 'CITY')
+    GROUP BY metric
+    UNION ALL
+    SELECT scope, metric, value FROM year_targets WHERE scope = 'CITY'
+),
+all_targets AS (
+    SELECT * FROM year_targets WHERE scope <> 'CITY' UNION ALL SELECT * FROM city_targets
+)
+SELECT scope,
+       max(value) FILTER (WHERE metric = 'loan_amount')            AS t_loan_amount,
+       max(value) FILTER (WHERE metric = 'loans')                  AS t_loans,
+       max(value) FILTER (WHERE metric = 'invention_patents')      AS t_invention_patents,
+       max(value) FILTER (WHERE metric = 'enterprises')            AS t_enterprises,
+       max(value) FILTER (WHERE metric = 'first_time_enterprises') AS t_first_time_enterprises,
+       max(value) FILTER (WHERE metric = 'subsidy')                AS t_subsidy
+FROM all_targets GROUP BY scope
+"""
+
+_PROGRESS_SQL = f"""
+WITH scopes AS (
+    SELECT code AS scope, name, sort_order FROM v_districts
+    UNION ALL SELECT 'CITY', '全市', 0
+),
+current_figures AS ({_FIGURES_SQL}),
+previous_figures AS ({_FIGURES_SQL.replace("$start", "$prev_start").replace("$end", "$prev_end").replace("$inclusive_threshold", "$prev_inclusive_threshold")}),
+targets AS ({_TARGETS_SQL}),
+joined AS (
+    SELECT sc.scope, sc.name, sc.sort_order,
+           coalesce(c.loan_amount, 0) AS loan_amount, coalesce(c.loans, 0) AS loans,
+           coalesce(c.invention_patents, 0) AS invention_patents, coalesce(c.enterprises, 0) AS enterprises,
+           coalesce(c.first_time_enterprises, 0) AS first_time_enterprises, coalesce(c.subsidy, 0) AS subsidy,
+           coalesce(c.inclusive_loans, 0) AS inclusive_loans,
+           coalesce(p.loan_amount, 0) AS prev_loan_amount, coalesce(p.loans, 0) AS prev_loans,
+           coalesce(p.invention_patents, 0) AS prev_invention_patents, coalesce(p.enterprises, 0) AS prev_enterprises,
+           coalesce(p.first_time_enterprises, 0) AS prev_first_time_enterprises, coalesce(p.subsidy, 0) AS prev_subsidy,
+           t.* EXCLUDE (scope)
+    FROM scopes sc
+    LEFT JOIN current_figures c USING (scope)
+    LEFT JOIN previous_figures p USING (scope)
+    LEFT JOIN targets t USING (scope)
+),
+completed AS (
+    SELECT *,
+           loan_amount / nullif(t_loan_amount, 0)                       AS c_loan_amount,
+           loans / nullif(t_loans, 0)                                   AS c_loans,
+           invention_patents / nullif(t_invention_patents, 0)           AS c_invention_patents,
+           enterprises / nullif(t_enterprises, 0)                       AS c_enterprises,
+           first_time_enterprises / nullif(t_first_time_enterprises, 0) AS c_first_time_enterprises,
+           subsidy / nullif(t_subsidy, 0)                               AS c_subsidy,
+           inclusive_loans / nullif(loans, 0)                           AS inclusive_share,
+           loan_amount / nullif(enterprises, 0)                         AS per_enterprise
+    FROM joined
+)
+SELECT *,
+       CASE WHEN c_loan_amount IS NULL THEN NULL
+            WHEN c_loan_amount >= $progress THEN '{AHEAD}'
+            WHEN c_loan_amount >= $progress - $slightly_behind THEN '{SLIGHTLY_BEHIND}'
+            ELSE '{BEHIND}' END AS status,
+       CASE WHEN scope <> 'CITY' THEN
+            rank() OVER (PARTITION BY scope = 'CITY'
+                         ORDER BY c_loan_amount IS NULL, c_loan_amount DESC, loan_amount DESC) END AS rank
+FROM completed
+ORDER BY scope <> 'CITY', rank, sort_order
+"""
+
+
+def district_progress(con: duckdb.DuckDBPyConnection, year: int, as_of: dt.date) -> pd.DataFrame:
+    """One row for the city (first) and one per district, in rank order.
+
+    Money stays in yuan here; callers convert with SCALE. Columns: scope, name, each metric and
+    prev_<metric> (same window last year), t_<metric> (target), c_<metric> (completion),
+    inclusive_share, per_enterprise (yuan), status, rank.
+    """
+    start = dt.date(year, 1, 1)
+    prev_end = same_day_last_year(as_of)
+    params = {
+        **_window_params(start, as_of),
+        "prev_start": dt.date(year - 1, 1, 1),
+        "prev_end": prev_end,
+        "prev_inclusive_threshold": settings.inclusive_threshold_yuan(year - 1),
+        "year": year,
+        "progress": time_progress(year, as_of),
+        "slightly_behind": settings.SLIGHTLY_BEHIND_POINTS,
+    }
+    frame = con.execute(_PROGRESS_SQL, params).df()
+    money = [c for c in frame.columns if c.endswith(("loan_amount", "subsidy")) and not c.startswith("c_")]
+    frame[money + ["per_enterprise"]] = frame[money + ["per_enterprise"]].astype("float64")
+    frame["rank"] = frame["rank"].astype("Int64")
+    return frame
+
+
+def _in_units(metric: str, value):
+    if value is None or pd.isna(value):
+        return None
+    return float(value) / SCALE.get(metric, 1) if metric in SCALE else int(value)
+
+
+def _scope_dict(row: pd.Series) -> dict:
+    out = {FIGURE_KEYS[m]: _in_units(m, row[m]) for m in METRICS}
+    out["targets"] = {
+        FIGURE_KEYS[m]: (None if pd.isna(row[f"t_{m}"]) else float(row[f"t_{m}"]) / SCALE.get(m, 1)) for m in METRICS
+    }
+    out["completion"] = {FIGURE_KEYS[m]: (None if pd.isna(row[f"c_{m}"]) else float(row[f"c_{m}"])) for m in METRICS}
+    out["yoy"] = {
+        FIGURE_KEYS[m]: (None if not row[f"prev_{m}"] else float(row[m]) / float(row[f"prev_{m}"]) - 1) for m in METRICS
+    }
+    out["inclusive_share"] = None if pd.isna(row["inclusive_share"]) else float(row["inclusive_share"])
+    out["per_enterprise_wan"] = None if pd.isna(row["per_enterprise"]) else float(row["per_enterprise"]) / 10_000
+    out["status"] = row["status"] if isinstance(row["status"], str) else None
+    return out
+
+
+def summary(con: duckdb.DuckDBPyConnection, year: int, as_of: dt.date | None = None) -> dict:
+    """The CLI's JSON: the year, as-of date, time progress, the city and every district."""
+    as_of = as_of or default_as_of(con, year)
+    frame = district_progress(con, year, as_of)
+    city = frame[frame["scope"] == CITY].iloc[0]
+    districts = []
+    for _, row in frame[frame["scope"] != CITY].iterrows():
+        districts.append(
+            {"district": row["name"], "code": row["scope"], "rank": int(row["rank"]), **_scope_dict(row)}
+        )
+    return {
+        "year": year,
+        "as_of": as_of.isoformat(),
+        "time_progress": time_progress(year, as_of),
+        "city": _scope_dict(city),
+        "districts": districts,
+    }
+
+
+# -- series and breakdowns -----------------------------------------------------------------
+def monthly_cumulative(
+    con: duckdb.DuckDBPyConnection, year: int, as_of: dt.date, district: str | None = None
+) -> pd.DataFrame:
+    """Per month of the year: amount (yuan) and loans in the month, cumulative this year up to
+    as_of, and cumulative last year over the whole month."""
+    return con.execute(
+        """
+        WITH months AS (SELECT unnest(range(1, 13)) AS month),
+        loans AS (
+            SELECT year(loan_date) AS y, month(loan_date) AS month, amount_yuan
+            FROM v_loans
+            WHERE year(loan_date) IN ($year, $year - 1)
+              AND ($district IS NULL OR district_code = $district)
+              AND (year(loan_date) = $year - 1 OR loan_date <= $as_of)
+        ),
+        per_month AS (
+            SELECT m.month,
+                   coalesce(sum(amount_yuan) FILTER (WHERE y = $year), 0)     AS amount,
+                   count(amount_yuan) FILTER (WHERE y = $year)                AS loans,
+                   coalesce(sum(amount_yuan) FILTER (WHERE y = $year - 1), 0) AS prev_amount
+            FROM months m LEFT JOIN loans l USING (month)
+            GROUP BY m.month
+        )
+        SELECT month, amount::DOUBLE AS amount, loans,
+               CASE WHEN month <= month($as_of) THEN sum(amount) OVER (ORDER BY month)::DOUBLE END AS cumulative,
+               sum(prev_amount) OVER (ORDER BY month)::DOUBLE AS prev_cumulative
+        FROM per_month ORDER BY month
+        """,
+        {"year": year, "as_of": as_of, "district": district},
+    ).df()
+
+
+def top_enterprises(
+    con: duckdb.DuckDBPyConnection, year: int, as_of: dt.date, limit: int = 10, district: str | None = None
+) -> pd.DataFrame:
+    return con.execute(
+        """
+        SELECT l.uscc, e.name, d.name AS district, sum(l.amount_yuan)::DOUBLE AS amount, count(*) AS loans,
+               bool_or(l.first_loan) AS first_loan, string_agg(DISTINCT l.bank, '、') AS banks
+        FROM v_loans l JOIN enterprises e USING (uscc) LEFT JOIN v_districts d ON d.code = l.district_code
+        WHERE l.loan_date BETWEEN make_date($year, 1, 1) AND $as_of
+          AND ($district IS NULL OR l.district_code = $district)
+        GROUP BY l.uscc, e.name, d.name
+        ORDER BY amount DESC, l.uscc
+        LIMIT $limit
+        """,
+        {"year": year, "as_of": as_of, "district": district, "limit": limit},
+    ).df()
+
+
+def bank_breakdown(
+    con: duckdb.DuckDBPyConnection, year: int, as_of: dt.date, district: str | None = None
+) -> pd.DataFrame:
+    """Per head bank: amount (yuan), loans, enterprises, share of amount, same window last year."""
+    return con.execute(
+        """
+        WITH l AS (
+            SELECT bank, uscc, amount_yuan, year(loan_date) = $year AS this_year
+            FROM v_loans
+            WHERE ($district IS NULL OR district_code = $district)
+              AND (loan_date BETWEEN make_date($year, 1, 1) AND $as_of
+                   OR loan_date BETWEEN make_date($year - 1, 1, 1) AND $prev_as_of)
+        )
+        SELECT bank,
+               coalesce(sum(amount_yuan) FILTER (WHERE this_year), 0)::DOUBLE AS amount,
+               count(*) FILTER (WHERE this_year) AS loans,
+               count(DISTINCT uscc) FILTER (WHERE this_year) AS enterprises,
+               coalesce(sum(amount_yuan) FILTER (WHERE NOT this_year), 0)::DOUBLE AS prev_amount,
+               amount / nullif(sum(amount) OVER (), 0) AS share
+        FROM l GROUP BY bank
+        HAVING amount > 0 OR prev_amount > 0
+        ORDER BY amount DESC, bank
+        """,
+        {"year": year, "as_of": as_of, "prev_as_of": same_day_last_year(as_of), "district": district},
+    ).df()
+
+
+def freshness(con: duckdb.DuckDBPyConnection) -> dict:
+    """What the data-freshness line shows: latest loan date, last import, demo flag."""
+    last = fetch_one(
+        con,
+        "SELECT file_name, loaded_at, user_name FROM batches WHERE status = 'active' ORDER BY id DESC LIMIT 1",
+    )
+    return {
+        "latest_loan_date": latest_loan_date(con),
+        "last_import_file": last[0] if last else None,
+        "last_import_at": last[1] if last else None,
+        "last_import_user": last[2] if last else None,
+        "demo": fetch_value(con, "SELECT value FROM meta WHERE key = 'demo'"),
+    }
