@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Install everything the tests need, then run every test. Extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh dev
+bash scripts/system-packages.sh
+set +e
+.venv/bin/python -m pytest -n 2 -q "$@"
+status=$?
+set -e
+if [ $status -eq 5 ]; then
+  echo "没有运行任何测试" >&2
+  exit 1
+fi
+exit $status

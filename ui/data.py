@@ -1,0 +1,41 @@
+"""How pages reach the metrics layer: one store, answers cached until the data changes."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pledge import metrics
+from pledge.store import Store
+
+
+@st.cache_resource(show_spinner=False)
+def _store(path: str | None) -> Store:
+    return Store(path)
+
+
+def store() -> Store:
+    return _store(None)
+
+
+def ensure_data() -> Store:
+    """On a fresh machine the app starts on the demo city."""
+    s = store()
+    if not s.exists():
+        from etl.demo import build_demo
+
+        with st.spinner("首次启动：正在生成示例市演示数据……"):
+            build_demo(s)
+    s.ensure_schema()
+    return s
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _run(db_path: str, data_version: tuple, name: str, args: tuple):
+    with Store(db_path).read() as con:
+        return getattr(metrics, name)(con, *args)
+
+
+def query(name: str, *args):
+    """metrics.<name>(con, *args), cached per data version: an import or an undo invalidates it."""
+    s = store()
+    return _run(str(s.path), s.data_version(), name, args)
