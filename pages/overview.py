@@ -1,58 +1,42 @@
-"""总览: are we on track this year, and which districts are behind."""
+"""总览: is the city on track this year, and which districts are behind."""
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
-from pledge import formats, metrics
+from pledge import charts, formats, metrics, narrative
+from ui import sidebar, widgets
 from ui.data import query
-from ui.sidebar import period
 
-chosen = period()
 st.title("知识产权质押融资总览")
-if chosen is None:
+period = sidebar.current()
+if period is None:
+    widgets.empty("还没有任何数据。请分析人员先导入区县名单、年度目标和质押融资台账（python -m etl load 文件）。")
     st.stop()
 
-progress = query("district_progress", chosen.year, chosen.as_of)
-tp = metrics.time_progress(chosen.year, chosen.as_of)
+year, as_of = period.year, period.as_of
+progress = query("district_progress", year, as_of)
+tp = metrics.time_progress(year, as_of)
 city = progress[progress["scope"] == metrics.CITY].iloc[0]
-st.caption(f"{chosen.year}年1月1日至{formats.date_cn(chosen.as_of)}，序时进度{formats.pct(tp)}")
+
+st.caption(f"统计区间：{year}年1月1日至{formats.date_cn(as_of)} ｜ 序时进度 {formats.pct(tp)}")
+st.info(narrative.overview_sentence(progress, year, as_of), icon=":material/campaign:")
 
 cards = st.columns(4)
 for card, metric in zip(cards, ("loan_amount", "invention_patents", "enterprises", "first_time_enterprises")):
-    scale = metrics.SCALE.get(metric, 1)
-    actual, target, done = city[metric] / scale, city[f"t_{metric}"] / scale, city[f"c_{metric}"]
-    value = formats.yi(actual) if metric == "loan_amount" else formats.count(actual, metrics.UNITS[metric])
-    goal = formats.yi(target) if metric == "loan_amount" else formats.count(target, metrics.UNITS[metric])
-    card.metric(
-        metrics.LABELS[metric], value,
-        delta=None if pd.isna(done) else f"完成{formats.pct(done)}，{formats.points(done - tp)}（较序时）",
-        delta_color="normal" if pd.isna(done) or done >= tp else "inverse",
-        border=True,
-    )
-    card.caption(f"年度目标：{goal}")
+    widgets.kpi_card(card, metric, city, tp)
 
-districts = progress[progress["scope"] != metrics.CITY]
-table = pd.DataFrame(
-    {
-        "排名": districts["rank"],
-        "区县": districts["name"],
-        "质押融资(亿元)": districts["loan_amount"] / metrics.SCALE["loan_amount"],
-        "目标(亿元)": districts["t_loan_amount"] / metrics.SCALE["loan_amount"],
-        "完成率": districts["c_loan_amount"] * 100,
-        "状态": districts["status"].fillna("无目标"),
-        "发明专利(件)": districts["invention_patents"],
-        "惠及企业(家)": districts["enterprises"],
-        "首贷企业(家)": districts["first_time_enterprises"],
-    }
-)
-st.subheader("区县排名（按质押融资金额完成率）")
-st.dataframe(
-    table, hide_index=True, width="stretch",
-    column_config={
-        "质押融资(亿元)": st.column_config.NumberColumn(format="%.2f"),
-        "目标(亿元)": st.column_config.NumberColumn(format="%.2f"),
-        "完成率": st.column_config.NumberColumn(format="%.1f%%"),
-    },
-)
+left, right = st.columns(2)
+with left:
+    series = query("monthly_cumulative", year, as_of, None)
+    projection = query("year_end_projection", year, as_of, None)
+    widgets.chart(
+        charts.cumulative_vs_target(series, city["t_loan_amount"], projection, year, as_of),
+        f"全市质押融资累计进度_{as_of:%Y%m%d}",
+    )
+    st.caption(f"预计全年{formats.yi(projection['projection'] / metrics.SCALE['loan_amount'])}（{projection['method']}，仅供参考）")
+with right:
+    districts = progress[progress["scope"] != metrics.CITY]
+    if districts["t_loan_amount"].isna().all():
+        widgets.empty(f"{year}年还没有区县目标，无法排名。请导入年度目标表。")
+    widgets.chart(charts.completion_ranking(progress, tp, year, as_of), f"区县目标完成率排名_{as_of:%Y%m%d}")

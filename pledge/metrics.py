@@ -194,6 +194,12 @@ completed AS (
            enterprises / nullif(t_enterprises, 0)                       AS c_enterprises,
            first_time_enterprises / nullif(t_first_time_enterprises, 0) AS c_first_time_enterprises,
            subsidy / nullif(t_subsidy, 0)                               AS c_subsidy,
+           loan_amount / nullif(prev_loan_amount, 0) - 1                AS yoy_loan_amount,
+           loans / nullif(prev_loans, 0) - 1                            AS yoy_loans,
+           invention_patents / nullif(prev_invention_patents, 0) - 1    AS yoy_invention_patents,
+           enterprises / nullif(prev_enterprises, 0) - 1                AS yoy_enterprises,
+           first_time_enterprises / nullif(prev_first_time_enterprises, 0) - 1 AS yoy_first_time_enterprises,
+           subsidy / nullif(prev_subsidy, 0) - 1                        AS yoy_subsidy,
            inclusive_loans / nullif(loans, 0)                           AS inclusive_share,
            loan_amount / nullif(enterprises, 0)                         AS per_enterprise
     FROM joined
@@ -216,7 +222,7 @@ def district_progress(con: duckdb.DuckDBPyConnection, year: int, as_of: dt.date)
 
     Money stays in yuan here; callers convert with SCALE. Columns: scope, name, each metric and
     prev_<metric> (same window last year), t_<metric> (target), c_<metric> (completion),
-    inclusive_share, per_enterprise (yuan), status, rank.
+    yoy_<metric> (change on last year, a ratio), inclusive_share, per_enterprise (yuan), status, rank.
     """
     start = dt.date(year, 1, 1)
     prev_end = same_day_last_year(as_of)
@@ -230,7 +236,7 @@ def district_progress(con: duckdb.DuckDBPyConnection, year: int, as_of: dt.date)
         "slightly_behind": settings.SLIGHTLY_BEHIND_POINTS,
     }
     frame = con.execute(_PROGRESS_SQL, params).df()
-    money = [c for c in frame.columns if c.endswith(("loan_amount", "subsidy")) and not c.startswith("c_")]
+    money = [c for c in frame.columns if c.endswith(("loan_amount", "subsidy")) and not c.startswith(("c_", "yoy_"))]
     frame[money + ["per_enterprise"]] = frame[money + ["per_enterprise"]].astype("float64")
     frame["rank"] = frame["rank"].astype("Int64")
     return frame
@@ -248,9 +254,7 @@ def _scope_dict(row: pd.Series) -> dict:
         FIGURE_KEYS[m]: (None if pd.isna(row[f"t_{m}"]) else float(row[f"t_{m}"]) / SCALE.get(m, 1)) for m in METRICS
     }
     out["completion"] = {FIGURE_KEYS[m]: (None if pd.isna(row[f"c_{m}"]) else float(row[f"c_{m}"])) for m in METRICS}
-    out["yoy"] = {
-        FIGURE_KEYS[m]: (None if not row[f"prev_{m}"] else float(row[m]) / float(row[f"prev_{m}"]) - 1) for m in METRICS
-    }
+    out["yoy"] = {FIGURE_KEYS[m]: (None if pd.isna(row[f"yoy_{m}"]) else float(row[f"yoy_{m}"])) for m in METRICS}
     out["inclusive_share"] = None if pd.isna(row["inclusive_share"]) else float(row["inclusive_share"])
     out["per_enterprise_wan"] = None if pd.isna(row["per_enterprise"]) else float(row["per_enterprise"]) / 10_000
     out["status"] = row["status"] if isinstance(row["status"], str) else None
@@ -345,7 +349,8 @@ def bank_breakdown(
                count(*) FILTER (WHERE this_year) AS loans,
                count(DISTINCT uscc) FILTER (WHERE this_year) AS enterprises,
                coalesce(sum(amount_yuan) FILTER (WHERE NOT this_year), 0)::DOUBLE AS prev_amount,
-               amount / nullif(sum(amount) OVER (), 0) AS share
+               amount / nullif(sum(amount) OVER (), 0) AS share,
+               amount / nullif(prev_amount, 0) - 1 AS yoy
         FROM l GROUP BY bank
         HAVING amount > 0 OR prev_amount > 0
         ORDER BY amount DESC, bank
@@ -367,3 +372,200 @@ def freshness(con: duckdb.DuckDBPyConnection) -> dict:
         "last_import_user": last[2] if last else None,
         "demo": fetch_value(con, "SELECT value FROM meta WHERE key = 'demo'"),
     }
+
+
+def previous_month_end(as_of: dt.date) -> dt.date | None:
+    """The as-of date a month earlier for 'change of rank': the last day of the previous month."""
+    first = as_of.replace(day=1)
+    return None if first.month == 1 else first - dt.timedelta(days=1)
+
+
+def ranking(con: duckdb.DuckDBPyConnection, year: int, as_of: dt.date) -> pd.DataFrame:
+    """district_progress plus prev_rank (at the end of the previous month) and rank_change
+    (positive: moved up). The city row has neither."""
+    frame = district_progress(con, year, as_of)
+    earlier = previous_month_end(as_of)
+    if earlier is None:
+        frame["prev_rank"] = pd.array([None] * len(frame), dtype="Int64")
+    else:
+        before = district_progress(con, year, earlier)[["scope", "rank"]].rename(columns={"rank": "prev_rank"})
+        frame = frame.merge(before, on="scope", how="left")
+    frame["rank_change"] = frame["prev_rank"] - frame["rank"]
+    return frame
+
+
+# -- the year-end projection ---------------------------------------------------------------
+_SEASON_SQL = """
+-- For the earlier years with loans, the pooled share of the full-year amount reached by the
+-- end of each month, and by the same day of the year as the as-of date.
+WITH earlier AS (
+    SELECT year(loan_date) AS y, loan_date, amount_yuan
+    FROM v_loans
+    WHERE year(loan_date) BETWEEN $year - $lookback AND $year - 1
+      AND ($district IS NULL OR district_code = $district)
+),
+totals AS (SELECT sum(amount_yuan) AS total FROM earlier),
+by_month AS (
+    SELECT m.month,
+           (SELECT sum(amount_yuan) FROM earlier WHERE month(loan_date) <= m.month) AS reached
+    FROM (SELECT unnest(range(1, 13)) AS month) m
+)
+SELECT month,
+       reached / nullif((SELECT total FROM totals), 0) AS share_by_month_end,
+       (SELECT sum(amount_yuan) FROM earlier
+        WHERE dayofyear(loan_date) <= $day_of_year) / nullif((SELECT total FROM totals), 0) AS share_by_as_of
+FROM by_month ORDER BY month
+"""
+
+
+def year_end_projection(
+    con: duckdb.DuckDBPyConnection, year: int, as_of: dt.date, district: str | None = None, lookback: int = 3
+) -> dict:
+    """预计全年: the amount so far divided by the share of the year that the last `lookback` years
+    had reached by the same day (their seasonality); without earlier data, by time progress.
+
+    Returns {'projection' (yuan), 'method', 'path': DataFrame month, projected_cumulative}
+    where the path runs from the as-of month to December.
+    """
+    series = monthly_cumulative(con, year, as_of, district)
+    actual = float(series["cumulative"].dropna().iloc[-1]) if series["cumulative"].notna().any() else 0.0
+    season = con.execute(
+        _SEASON_SQL,
+        {"year": year, "lookback": lookback, "district": district, "day_of_year": as_of.timetuple().tm_yday},
+    ).df()
+    share_now = season["share_by_as_of"].iloc[0]
+    days = 366 if calendar.isleap(year) else 365
+    if share_now is not None and not pd.isna(share_now) and share_now > 0.05:
+        method = "按往年季节规律"
+        projection = actual / float(share_now)
+        shares = season["share_by_month_end"].astype("float64")
+    else:
+        method = "按当前进度线性外推"
+        progress = time_progress(year, as_of)
+        projection = actual / progress if progress > 0 else 0.0
+        shares = pd.Series(
+            [(dt.date(year, m, calendar.monthrange(year, m)[1]).timetuple().tm_yday) / days for m in range(1, 13)]
+        )
+    path = pd.DataFrame({"month": range(1, 13), "projected_cumulative": (shares * projection).to_numpy()})
+    path = path[path["month"] >= as_of.month].copy()
+    path.loc[path["month"] == as_of.month, "projected_cumulative"] = actual
+    path["projected_cumulative"] = path["projected_cumulative"].cummax().clip(lower=actual)
+    return {"projection": max(projection, actual), "actual": actual, "method": method, "path": path}
+
+
+# -- districts, enterprises, banks: the breakdowns the pages show ------------------------
+def district_month_matrix(con: duckdb.DuckDBPyConnection, year: int, as_of: dt.date) -> pd.DataFrame:
+    """Amount (yuan) per district and month of the year up to as_of; every district appears."""
+    return con.execute(
+        """
+        SELECT d.name AS district, d.sort_order, m.month,
+               coalesce(sum(l.amount_yuan), 0)::DOUBLE AS amount, count(l.loan_id) AS loans
+        FROM v_districts d
+        CROSS JOIN (SELECT unnest(range(1, month($as_of) + 1)) AS month) m
+        LEFT JOIN v_loans l ON l.district_code = d.code AND month(l.loan_date) = m.month
+             AND l.loan_date BETWEEN make_date($year, 1, 1) AND $as_of
+        GROUP BY d.name, d.sort_order, m.month
+        ORDER BY d.sort_order, m.month
+        """,
+        {"year": year, "as_of": as_of},
+    ).df()
+
+
+def patents_by_type(
+    con: duckdb.DuckDBPyConnection, year: int, as_of: dt.date, district: str | None = None
+) -> pd.DataFrame:
+    """Distinct pledged numbers per type (发明专利, 实用新型, 外观设计, 商标) in the window."""
+    return con.execute(
+        """
+        SELECT patent_type, count(DISTINCT patent_no) AS patents, count(DISTINCT loan_id) AS loans
+        FROM v_loan_patents
+        WHERE loan_date BETWEEN make_date($year, 1, 1) AND $as_of
+          AND ($district IS NULL OR district_code = $district)
+        GROUP BY patent_type
+        ORDER BY patents DESC
+        """,
+        {"year": year, "as_of": as_of, "district": district},
+    ).df()
+
+
+def first_time_borrowers(
+    con: duckdb.DuckDBPyConnection, year: int, as_of: dt.date, district: str | None = None
+) -> pd.DataFrame:
+    """Enterprises with a 首贷 loan in the window: when, how much, from which bank."""
+    return con.execute(
+        """
+        SELECT l.uscc, e.name, d.name AS district, min(l.loan_date) AS first_loan_date,
+               sum(l.amount_yuan)::DOUBLE AS amount, string_agg(DISTINCT l.bank, '、') AS banks
+        FROM v_loans l JOIN enterprises e USING (uscc) LEFT JOIN v_districts d ON d.code = l.district_code
+        WHERE l.first_loan AND l.loan_date BETWEEN make_date($year, 1, 1) AND $as_of
+          AND ($district IS NULL OR l.district_code = $district)
+        GROUP BY l.uscc, e.name, d.name
+        ORDER BY first_loan_date DESC, l.uscc
+        """,
+        {"year": year, "as_of": as_of, "district": district},
+    ).df()
+
+
+def search_enterprises(con: duckdb.DuckDBPyConnection, text: str, limit: int = 50) -> pd.DataFrame:
+    """Enterprises whose name contains the text or whose USCC starts with it, biggest first."""
+    pattern = text.strip()
+    return con.execute(
+        """
+        SELECT e.uscc, e.name, d.name AS district, count(l.loan_id) AS loans,
+               sum(l.amount_yuan)::DOUBLE AS amount, max(l.loan_date) AS last_loan_date
+        FROM enterprises e JOIN v_loans l USING (uscc) LEFT JOIN v_districts d ON d.code = e.district_code
+        WHERE e.name ILIKE '%' || $text || '%' ESCAPE '\\' OR e.uscc LIKE upper($text) || '%'
+        GROUP BY e.uscc, e.name, d.name
+        ORDER BY amount DESC, e.uscc
+        LIMIT $limit
+        """,
+        {"text": pattern.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_"), "limit": limit},
+    ).df()
+
+
+def enterprise_loans(con: duckdb.DuckDBPyConnection, uscc: str) -> pd.DataFrame:
+    """Every current loan of one enterprise, newest first, with its pledged numbers and where it
+    came from (file, sheet, Excel row, import)."""
+    return con.execute(
+        """
+        SELECT l.loan_date, l.bank, l.bank_raw, l.amount_yuan::DOUBLE AS amount, l.term_months, l.rate_pct::DOUBLE AS rate_pct,
+               l.first_loan, l.subsidy_yuan::DOUBLE AS subsidy, l.pledge_type, l.reg_no, l.reg_date, d.name AS district,
+               (SELECT string_agg(p.patent_no || '（' || p.patent_type || '）', '、' ORDER BY p.patent_no)
+                FROM loan_patents p WHERE p.loan_id = l.loan_id) AS patents,
+               b.file_name, l.source_sheet, l.source_row, b.id AS batch_id, b.loaded_at, b.user_name
+        FROM v_loans l JOIN batches b ON b.id = l.batch_id LEFT JOIN v_districts d ON d.code = l.district_code
+        WHERE l.uscc = $uscc
+        ORDER BY l.loan_date DESC, l.loan_id DESC
+        """,
+        {"uscc": uscc},
+    ).df()
+
+
+def enterprise_history(con: duckdb.DuckDBPyConnection, uscc: str) -> pd.DataFrame:
+    """One enterprise's loans per year."""
+    return con.execute(
+        """
+        SELECT year(loan_date) AS year, count(*) AS loans, sum(amount_yuan)::DOUBLE AS amount,
+               count(DISTINCT bank) AS banks
+        FROM v_loans WHERE uscc = $uscc GROUP BY year ORDER BY year
+        """,
+        {"uscc": uscc},
+    ).df()
+
+
+def bank_by_district(con: duckdb.DuckDBPyConnection, year: int, as_of: dt.date) -> pd.DataFrame:
+    """Amount (yuan) per head bank and district in the window."""
+    return con.execute(
+        """
+        SELECT l.bank, d.name AS district, d.sort_order, sum(l.amount_yuan)::DOUBLE AS amount, count(*) AS loans
+        FROM v_loans l JOIN v_districts d ON d.code = l.district_code
+        WHERE l.loan_date BETWEEN make_date($year, 1, 1) AND $as_of
+        GROUP BY l.bank, d.name, d.sort_order
+        ORDER BY d.sort_order, amount DESC
+        """,
+        {"year": year, "as_of": as_of},
+    ).df()
+
+
+def districts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return con.execute("SELECT code, name FROM v_districts ORDER BY sort_order").df()

@@ -1,4 +1,8 @@
-"""The sidebar every page shares: year, as-of date, data freshness and the demo badge."""
+"""The sidebar every page shares: year, as-of date, data freshness and the demo badge.
+
+It is drawn once in app.py, so its widgets keep their values across pages; pages read the
+chosen period with `current()`.
+"""
 
 from __future__ import annotations
 
@@ -11,31 +15,44 @@ from pledge import formats
 from ui.data import query
 
 
-@dataclass
+@dataclass(frozen=True)
 class Period:
     year: int
     as_of: dt.date
 
 
-def period() -> Period | None:
+def _reset_as_of() -> None:
+    st.session_state.pop("as_of", None)  # a new year starts at its own last loan date
+
+
+def render() -> Period | None:
     years = query("years_with_data")
     fresh = query("freshness")
     with st.sidebar:
-        st.markdown("### 知识产权质押融资监测")
         if fresh["demo"]:
-            st.warning(f"演示数据：{fresh['demo']}（虚构城市）", icon="🧪")
+            st.warning(f"**演示数据**：{fresh['demo']}为虚构城市，数字仅供演示", icon="🧪")
         if not years:
-            st.info("还没有数据。请先导入区县名单、年度目标和质押融资台账。")
+            st.session_state["period"] = None
             return None
-        year = st.selectbox("年度", years, index=0, format_func=lambda y: f"{y}年")
+        if st.session_state.get("year") not in years:
+            st.session_state["year"] = years[0]
+            _reset_as_of()
+        year = st.selectbox("年度", years, key="year", format_func=lambda y: f"{y}年", on_change=_reset_as_of)
         default = query("default_as_of", year)
+        if "as_of" not in st.session_state:
+            st.session_state["as_of"] = default
         as_of = st.date_input(
-            "截至日期", value=default, min_value=dt.date(year, 1, 1), max_value=dt.date(year, 12, 31),
-            format="YYYY-MM-DD",
+            "截至日期", key="as_of", min_value=dt.date(year, 1, 1), max_value=dt.date(year, 12, 31), format="YYYY/MM/DD",
+            help="统计自当年1月1日起至该日（含）放款的贷款；默认为该年最后一笔贷款的放款日期",
         )
-        st.caption(
-            f"最新放款日期：{formats.date_cn(fresh['latest_loan_date'])}  \n"
-            f"最近导入：{fresh['last_import_file'] or '—'}"
-            + (f"（{fresh['last_import_at']:%Y-%m-%d %H:%M}）" if fresh["last_import_at"] else "")
+        last_import = (
+            f"{fresh['last_import_file']}（{fresh['last_import_at']:%Y-%m-%d %H:%M}）" if fresh["last_import_at"] else "—"
         )
-    return Period(year, as_of)
+        st.caption(f"数据截至：{formats.date_cn(fresh['latest_loan_date'])}  \n最近导入：{last_import}")
+    period = Period(year, as_of)
+    st.session_state["period"] = period
+    return period
+
+
+def current() -> Period | None:
+    return st.session_state.get("period")

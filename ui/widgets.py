@@ -1,0 +1,69 @@
+"""Small building blocks the pages share: KPI cards, charts, downloads, empty states."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from pledge import charts, formats, metrics
+from pledge.export import xlsx_bytes
+
+
+def figure_value(metric: str, value) -> str:
+    """A figure in its bureau unit: 亿元 for the loan amount, 万元 for money, counts with 件/家/笔."""
+    if value is None or pd.isna(value):
+        return "—"
+    scaled = value / metrics.SCALE.get(metric, 1)
+    if metric == "loan_amount":
+        return formats.yi(scaled)
+    if metric == "subsidy":
+        return formats.wan(scaled)
+    return formats.count(scaled, metrics.UNITS[metric])
+
+
+def kpi_card(container, metric: str, row: pd.Series, time_progress: float) -> None:
+    """Actual, target, completion, time progress and the gap to it, and year on year."""
+    actual, target, done, yoy = row[metric], row[f"t_{metric}"], row[f"c_{metric}"], row[f"yoy_{metric}"]
+    with container.container(border=True):
+        st.metric(
+            metrics.LABELS[metric], figure_value(metric, actual),
+            delta=None if pd.isna(yoy) else f"同比 {formats.signed_pct(yoy)}",
+        )
+        if pd.isna(target):
+            st.caption("未设定年度目标")
+            return
+        status = metrics.status_of(done, time_progress)
+        color = {"超序时": "green", "略滞后": "orange", "滞后": "red"}.get(status, "gray")
+        st.progress(min(float(done), 1.0), text=f"完成 **{formats.pct(done)}** ｜ 目标 {figure_value(metric, target)}")
+        gap = done - time_progress
+        st.markdown(
+            f"序时进度 {formats.pct(time_progress)} ｜ :{color}-badge[{status}] "
+            f"{'高于' if gap >= 0 else '低于'}序时{abs(gap) * 100:.1f}个百分点"
+        )
+
+
+def chart(fig: go.Figure, file_name: str, key: str | None = None) -> None:
+    st.plotly_chart(fig, width="stretch", theme=None, config=charts.config(file_name), key=key)
+
+
+def xlsx_download(sheets: dict[str, pd.DataFrame], file_name: str, label: str = "下载 Excel", key: str | None = None) -> None:
+    st.download_button(
+        label, data=xlsx_bytes(sheets), file_name=file_name, icon=":material/download:", key=key,
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+def empty(message: str) -> None:
+    st.info(message, icon="ℹ️")
+
+
+
+def table(frame: pd.DataFrame, number_formats: dict[str, str] | None = None, height: int | str = "auto",
+          column_config: dict | None = None) -> None:
+    """A sortable table whose missing values read '—' and whose numbers use the given formats
+    (Python format strings such as '{:,.2f}' or '{:.1f}%')."""
+    styler = frame.style.format(number_formats or {}, na_rep="—").format(
+        na_rep="—", subset=[c for c in frame.columns if c not in (number_formats or {})]
+    )
+    st.dataframe(styler, hide_index=True, width="stretch", height=height, column_config=column_config)
