@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import sidebar
 from ui.data import ensure_data
 
 st.set_page_config(page_title="知识产权质押融资监测平台", page_icon="📈", layout="wide")
@@ -16,7 +15,5 @@ pages = [
     st.Page("pages/enterprises.py", title="企业", icon=":material/business:"),
     st.Page("pages/banks.py", title="质权人", icon=":material/account_balance:"),
 ]
-navigation = st.navigation(pages)
 st.logo("ui/logo.svg", size="large")
-sidebar.render()
-navigation.run()
+st.navigation(pages).run()

@@ -10,7 +10,7 @@ from ui import sidebar, widgets
 from ui.data import query
 
 st.title("质权人（贷款银行）")
-period = sidebar.current()
+period = sidebar.render()
 if period is None:
     widgets.empty("还没有任何数据。请先导入质押融资台账。")
     st.stop()

@@ -10,7 +10,7 @@ from ui import sidebar, widgets
 from ui.data import query
 
 st.title("区县进度")
-period = sidebar.current()
+period = sidebar.render()
 if period is None:
     widgets.empty("还没有任何数据。请先导入区县名单、年度目标和质押融资台账。")
     st.stop()

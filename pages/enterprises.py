@@ -11,7 +11,7 @@ from ui import sidebar, widgets
 from ui.data import query
 
 st.title("企业")
-period = sidebar.current()
+period = sidebar.render()
 if period is None:
     widgets.empty("还没有任何数据。请先导入质押融资台账。")
     st.stop()

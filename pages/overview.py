@@ -9,7 +9,7 @@ from ui import sidebar, widgets
 from ui.data import query
 
 st.title("知识产权质押融资总览")
-period = sidebar.current()
+period = sidebar.render()
 if period is None:
     widgets.empty("还没有任何数据。请分析人员先导入区县名单、年度目标和质押融资台账（python -m etl load 文件）。")
     st.stop()

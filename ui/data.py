@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pledge import metrics
+from pledge import metrics, settings
 from pledge.store import Store
 
 
 @st.cache_resource(show_spinner=False)
-def _store(path: str | None) -> Store:
+def _store(path: str) -> Store:
     return Store(path)
 
 
 def store() -> Store:
-    return _store(None)
+    """The store of $PLEDGE_DB (or data/pledge.duckdb), one object per file."""
+    return _store(str(settings.db_path()))
 
 
 def ensure_data() -> Store:

@@ -1,7 +1,7 @@
 """The sidebar every page shares: year, as-of date, data freshness and the demo badge.
 
-It is drawn once in app.py, so its widgets keep their values across pages; pages read the
-chosen period with `current()`.
+Each page draws it first (AppTest re-runs only the page script, so it must live there); the
+widget values are carried from page to page through session state.
 """
 
 from __future__ import annotations
@@ -26,13 +26,15 @@ def _reset_as_of() -> None:
 
 
 def render() -> Period | None:
+    for key in ("year", "as_of"):  # keep the choice when the user moves to another page
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
     years = query("years_with_data")
     fresh = query("freshness")
     with st.sidebar:
         if fresh["demo"]:
             st.warning(f"**演示数据**：{fresh['demo']}为虚构城市，数字仅供演示", icon="🧪")
         if not years:
-            st.session_state["period"] = None
             return None
         if st.session_state.get("year") not in years:
             st.session_state["year"] = years[0]
@@ -49,10 +51,4 @@ def render() -> Period | None:
             f"{fresh['last_import_file']}（{fresh['last_import_at']:%Y-%m-%d %H:%M}）" if fresh["last_import_at"] else "—"
         )
         st.caption(f"数据截至：{formats.date_cn(fresh['latest_loan_date'])}  \n最近导入：{last_import}")
-    period = Period(year, as_of)
-    st.session_state["period"] = period
-    return period
-
-
-def current() -> Period | None:
-    return st.session_state.get("period")
+    return Period(year, as_of)

@@ -1,0 +1,109 @@
+"""Every page through Streamlit's AppTest, on the hand-checked city of test_metrics: the figures
+shown are the metrics layer's, the sidebar switches year and as-of date, empty states speak."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from pledge import formats, metrics
+from pledge.store import Store
+from tests.test_metrics import USCC_B, city  # noqa: F401  (fixture)
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+PAGES = ["pages/overview.py", "pages/districts.py", "pages/enterprises.py", "pages/banks.py"]
+
+
+def open_app(db: Path, monkeypatch, page: str | None = None) -> AppTest:
+    monkeypatch.setenv("PLEDGE_DB", str(db))
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    if page:
+        at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_without_error(city, monkeypatch, page):
+    at = open_app(city.path, monkeypatch, page)
+    assert not at.error
+    assert at.title and at.title[0].value
+
+
+def test_overview_shows_the_metrics_layer_figures(city, monkeypatch):
+    at = open_app(city.path, monkeypatch)
+    as_of = dt.date(2025, 7, 5)  # default: the last loan date of the latest year
+    assert at.date_input(key="as_of").value == as_of
+    with city.read() as con:
+        row = metrics.district_progress(con, 2025, as_of).iloc[0]
+    assert metric(at, "质押融资金额") == formats.yi(row["loan_amount"] / 1e8) == "0.73亿元"
+    assert metric(at, "质押发明专利") == "2件"
+    assert metric(at, "惠及企业") == "3家"
+    assert metric(at, "首贷企业") == "2家"
+    sentence = at.info[0].value
+    assert "截至7月5日，全市完成知识产权质押融资0.73亿元" in sentence
+    assert f"占年度目标{formats.pct(row['c_loan_amount'])}" in sentence
+
+
+def test_changing_the_as_of_date_and_the_year(city, monkeypatch):
+    at = open_app(city.path, monkeypatch)
+    at.date_input(key="as_of").set_value(dt.date(2025, 6, 30)).run()
+    assert metric(at, "质押融资金额") == "0.65亿元"
+    assert "1个区县滞后：东湖区（20.0%）" in at.info[0].value
+    at.selectbox(key="year").set_value(2024).run()
+    assert not at.exception
+    assert at.date_input(key="as_of").value == dt.date(2024, 7, 1)  # the new year's own last loan date
+    assert metric(at, "质押融资金额") == "0.21亿元"
+    assert any("未设定年度目标" in c.value for c in at.caption)
+    assert any("还没有区县目标" in i.value for i in at.info)
+
+
+def test_districts_table_in_rank_order(city, monkeypatch):
+    at = open_app(city.path, monkeypatch, "pages/districts.py")
+    at.date_input(key="as_of").set_value(dt.date(2025, 6, 30)).run()
+    table = at.dataframe[0].value
+    assert list(table["区县"]) == ["西山区", "高新技术产业开发区", "东湖区", "临江县"]
+    assert list(table["状态"]) == ["超序时", "略滞后", "滞后", "无目标"]
+    assert table["质押融资(亿元)"].tolist()[:3] == pytest.approx([0.25, 0.2, 0.2])
+
+
+def test_a_district_without_loans_says_so(city, monkeypatch):
+    at = open_app(city.path, monkeypatch, "pages/districts.py")
+    at.selectbox(key="district_detail").set_value("临江县").run()
+    assert not at.exception
+    assert any("没有质押贷款记录" in i.value for i in at.info)
+
+
+def test_enterprise_search_and_provenance(city, monkeypatch):
+    at = open_app(city.path, monkeypatch, "pages/enterprises.py")
+    at.text_input(key="enterprise_search").input("乙材料").run()
+    assert metric(at, "累计质押融资") == "5,000.00万元"  # 2500 + 800 + 1000 + 700
+    assert metric(at, "累计贷款笔数") == "4笔"
+    loans = at.dataframe[0].value
+    assert set(loans["来源文件"]) == {"ledger.xlsx"}
+    assert sorted(loans["行号"]) == [4, 6, 8, 9]  # Excel rows under the one-line header
+    at.text_input(key="enterprise_search").input(USCC_B[:6]).run()
+    assert at.selectbox(key="enterprise_pick").value.endswith(f"（{USCC_B}）")
+
+
+def test_banks_page(city, monkeypatch):
+    at = open_app(city.path, monkeypatch, "pages/banks.py")
+    at.date_input(key="as_of").set_value(dt.date(2025, 6, 30)).run()
+    table = at.dataframe[0].value
+    assert table.iloc[0]["质权人"] == "中国工商银行"
+    assert table.iloc[0]["融资额(亿元)"] == pytest.approx(0.30)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_empty_database_says_what_to_do(tmp_path, monkeypatch, page):
+    store = Store(tmp_path / "empty.duckdb")
+    store.ensure_schema()
+    at = open_app(store.path, monkeypatch, page)
+    assert any("还没有任何数据" in i.value for i in at.info)
