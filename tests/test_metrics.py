@@ -45,15 +45,20 @@ def _targets(rows):
     return [["2025年度知识产权质押融资目标任务分解表"], ["区县", "质押融资金额(亿元)", "质押发明专利(件)"], *rows]
 
 
-@pytest.fixture
-def city(store, tmp_path):
+def load_city(store, folder):
+    """Load the ledger and the 2025 targets above into a store that has the districts."""
     for name, rows in (
         ("ledger.xlsx", [HEADER, *LEDGER]),
         ("targets.xlsx", _targets([["东湖区", 1.0, 2], ["西山区", 0.4, 1], ["高新区", 0.5, 1]])),
     ):
-        parsed, result = pipeline.import_path(store, write(tmp_path, name, xlsx_bytes(rows)), user="test")
+        parsed, result = pipeline.import_path(store, write(folder, name, xlsx_bytes(rows)), user="test")
         assert parsed.ok and result.status == "loaded", [str(i) for i in parsed.issues]
     return store
+
+
+@pytest.fixture
+def city(store, tmp_path):
+    return load_city(store, tmp_path)
 
 
 def _progress(store, year=2025, as_of=AS_OF):

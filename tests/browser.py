@@ -1,0 +1,85 @@
+"""Helpers for tests that drive the real app in Debian's headless Chromium."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
+    "--disable-background-networking", "--disable-component-update",
+]
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def running_app(db: Path, extra_env: dict | None = None):
+    """Start `streamlit run app.py` on a free port against the given database; yield its URL."""
+    port = free_port()
+    env = {**os.environ, "PLEDGE_DB": str(db), "PYTHONPATH": str(ROOT), **(extra_env or {})}
+    log = open(db.parent / f"streamlit-{port}.log", "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"streamlit did not start: {(db.parent / f'streamlit-{port}.log').read_text()}")
+            time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+def wait_until_drawn(page, timeout_ms: int = 30_000) -> None:
+    """Until Streamlit has finished running the script and every Plotly chart has drawn."""
+    page.wait_for_selector('[data-testid="stApp"]', timeout=timeout_ms)
+    page.wait_for_function(
+        """() => {
+            const app = document.querySelector('[data-testid="stApp"]');
+            if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+            if (document.querySelector('[data-testid="stStatusWidget"]')) return false;
+            if (document.querySelector('[data-testid="stSkeleton"]')) return false;  // charts still loading
+            if (!document.querySelector('[data-testid="stMain"] h1')) return false;
+            const charts = document.querySelectorAll('[data-testid="stPlotlyChart"]');
+            return Array.from(charts).every(c => c.querySelector('.main-svg'));
+        }""",
+        timeout=timeout_ms,
+    )
+
+
+def page_problems(page) -> list[str]:
+    """Exceptions and error boxes Streamlit shows on the page."""
+    problems = [e.inner_text() for e in page.query_selector_all('[data-testid="stException"]')]
+    for alert in page.query_selector_all('[data-testid="stAlertContentError"]'):
+        problems.append(alert.inner_text())
+    return problems
