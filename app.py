@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui import style
 from ui.data import ensure_data
 
 st.set_page_config(page_title="知识产权质押融资监测平台", page_icon="📈", layout="wide")
 ensure_data()
+style.apply()
 
 pages = [
     st.Page("pages/overview.py", title="总览", icon=":material/dashboard:", default=True),

@@ -413,7 +413,8 @@ by_month AS (
 SELECT month,
        reached / nullif((SELECT total FROM totals), 0) AS share_by_month_end,
        (SELECT sum(amount_yuan) FROM earlier
-        WHERE dayofyear(loan_date) <= $day_of_year) / nullif((SELECT total FROM totals), 0) AS share_by_as_of
+        WHERE month(loan_date) < $month OR (month(loan_date) = $month AND day(loan_date) <= $day))
+         / nullif((SELECT total FROM totals), 0) AS share_by_as_of
 FROM by_month ORDER BY month
 """
 
@@ -431,7 +432,7 @@ def year_end_projection(
     actual = float(series["cumulative"].dropna().iloc[-1]) if series["cumulative"].notna().any() else 0.0
     season = con.execute(
         _SEASON_SQL,
-        {"year": year, "lookback": lookback, "district": district, "day_of_year": as_of.timetuple().tm_yday},
+        {"year": year, "lookback": lookback, "district": district, "month": as_of.month, "day": as_of.day},
     ).df()
     share_now = season["share_by_as_of"].iloc[0]
     days = 366 if calendar.isleap(year) else 365

@@ -191,3 +191,37 @@ def test_undo_of_the_ledger_empties_the_figures(city):
 
     undo(city, ledger_batch, user="test")
     assert _progress(city)["全市"]["loan_amount"] == 0
+
+
+def test_rank_change_against_the_end_of_the_previous_month(city):
+    with city.read() as con:
+        frame = metrics.ranking(con, 2025, AS_OF).set_index("name")
+    # 31 May: 西山 62.5%, 东湖 20%, 高新 0% (its loan came on 1 June); 30 June: 高新 passes 东湖
+    assert frame.loc["高新技术产业开发区", "prev_rank"] == 3 and frame.loc["高新技术产业开发区", "rank_change"] == 1
+    assert frame.loc["东湖区", "rank_change"] == -1
+    assert frame.loc["西山区", "rank_change"] == 0
+
+
+def test_year_end_projection_uses_last_years_seasonality(city):
+    with city.read() as con:
+        city_projection = metrics.year_end_projection(con, 2025, AS_OF)
+        zone_projection = metrics.year_end_projection(con, 2025, AS_OF, district="990103")
+    # By 30 June 2024 the city had 1400 of its 2100万 (2/3): 6500 / (2/3) = 9750万
+    assert city_projection["projection"] == pytest.approx(9750 * WAN)
+    assert city_projection["method"] == "按往年季节规律"
+    path = city_projection["path"].set_index("month")["projected_cumulative"]
+    assert path.loc[6] == 6500 * WAN and path.loc[12] == pytest.approx(9750 * WAN)
+    # 高新 had no loans last year: straight run-rate, 2000万 over 181 of 365 days
+    assert zone_projection["projection"] == pytest.approx(2000 * WAN * 365 / 181)
+    assert zone_projection["method"] == "按当前进度线性外推"
+
+
+def test_overview_sentence(city):
+    from pledge import narrative
+
+    with city.read() as con:
+        frame = metrics.district_progress(con, 2025, AS_OF)
+    assert narrative.overview_sentence(frame, 2025, AS_OF) == (
+        "截至6月30日，全市完成知识产权质押融资0.65亿元，占年度目标34.2%，低于序时进度15.4个百分点，"
+        "同比增长364.3%；1个区县滞后：东湖区（20.0%）；1个区县略滞后：高新技术产业开发区。"
+    )
