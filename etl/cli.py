@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import getpass
 import json
 import sys
 from pathlib import Path
@@ -15,7 +16,7 @@ from etl import load as loader
 from etl import pipeline
 from etl.parse import ParsedFile
 from etl.report import error_report_xlsx
-from pledge import formats, metrics
+from pledge import auth, formats, metrics
 from pledge.store import Store, StoreBusy
 
 MAX_PRINTED_ISSUES = 50
@@ -173,6 +174,39 @@ def cmd_demo(args, store: Store) -> int:
     return 0
 
 
+def _read_password(confirm: bool = True) -> str:
+    """From standard input when it is not a terminal (scripts pipe it), else prompted twice."""
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("密码：")
+    if confirm and getpass.getpass("再输入一次：") != first:
+        raise auth.AuthError("两次输入的密码不一致")
+    return first
+
+
+def cmd_users(args, store: Store) -> int:
+    by = loader.default_user()
+    try:
+        if args.action == "add":
+            auth.add_user(store, args.name, _read_password(), args.role, args.district, by=by)
+            print(f"✔ 已添加用户 {args.name}（{auth.ROLE_LABELS[args.role]}）")
+        elif args.action == "passwd":
+            auth.set_password(store, args.name, _read_password(), by=by)
+            print(f"✔ 已修改 {args.name} 的密码")
+        elif args.action == "remove":
+            auth.remove_user(store, args.name, by=by)
+            print(f"✔ 已删除用户 {args.name}")
+        else:
+            users = auth.list_users(store)
+            rows = [[u["name"], auth.ROLE_LABELS[u["role"]], u["district"] or "全市",
+                     f"{u['last_login_at']:%Y-%m-%d %H:%M}" if u["last_login_at"] else "—"] for u in users]
+            print(formats.text_table(["用户", "角色", "范围", "最近登录"], rows) if rows else "还没有用户（应用以演示模式开放）")
+    except auth.AuthError as refused:
+        print(f"✘ {refused}")
+        return 1
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m etl", description="知识产权质押融资监测平台：数据导入与统计")
     common = argparse.ArgumentParser(add_help=False)
@@ -201,6 +235,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("batch_id", type=int, metavar="BATCH_ID")
     p.add_argument("--user", help="操作人（默认当前登录名）")
     p.set_defaults(func=cmd_undo)
+
+    users = sub.add_parser("users", help="账户：add / passwd / remove / list").add_subparsers(dest="action", required=True)
+    p = users.add_parser("add", parents=[common], help="添加用户（密码从标准输入读取，或交互输入）")
+    p.add_argument("name")
+    p.add_argument("--role", choices=list(auth.ROLES), required=True)
+    p.add_argument("--district", help="限定查看某一区县（仅 viewer）")
+    p.set_defaults(func=cmd_users)
+    for action, text in (("passwd", "修改密码"), ("remove", "删除用户")):
+        p = users.add_parser(action, parents=[common], help=text)
+        p.add_argument("name")
+        p.set_defaults(func=cmd_users)
+    p = users.add_parser("list", parents=[common], help="列出用户")
+    p.set_defaults(func=cmd_users)
 
     p = sub.add_parser("demo", parents=[common], help="生成示例市演示数据")
     p.add_argument("--today", type=_date, help=argparse.SUPPRESS)

@@ -153,8 +153,36 @@ def _v1(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+_V2 = """
+-- Accounts: passwords are argon2 hashes; a viewer may be limited to one district.
+CREATE TABLE users (
+    name            VARCHAR NOT NULL,          -- unique, enforced under the write lock
+    password_hash   VARCHAR NOT NULL,
+    role            VARCHAR NOT NULL,          -- viewer | analyst | admin
+    district_code   VARCHAR,
+    created_at      TIMESTAMP NOT NULL,
+    created_by      VARCHAR,
+    failed_logins   INTEGER NOT NULL DEFAULT 0,
+    locked_until    TIMESTAMP,
+    last_login_at   TIMESTAMP
+);
+
+-- Writes that are not import batches (accounts, bank aliases) and who made them.
+CREATE TABLE audit_log (
+    logged_at  TIMESTAMP NOT NULL,
+    user_name  VARCHAR NOT NULL,
+    action     VARCHAR NOT NULL,
+    detail     VARCHAR
+);
+"""
+
+
+def _v2(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(_V2)
+
+
 # Append new migrations; never edit one that has shipped.
-MIGRATIONS: list[Callable[[duckdb.DuckDBPyConnection], None]] = [_v1]
+MIGRATIONS: list[Callable[[duckdb.DuckDBPyConnection], None]] = [_v1, _v2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -175,9 +203,11 @@ def upgrade(con: duckdb.DuckDBPyConnection) -> int:
         )
     for number in range(version + 1, SCHEMA_VERSION + 1):
         con.execute("BEGIN")
-        MIGRATIONS[number - 1](con)
-        con.execute(
-            "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(number)]
-        )
+        try:
+            MIGRATIONS[number - 1](con)
+            con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(number)])
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
         con.execute("COMMIT")
     return SCHEMA_VERSION
