@@ -1,21 +1,42 @@
-"""知识产权质押融资监测平台: the entry point. Page set-up, the shared sidebar, navigation."""
+"""知识产权质押融资监测平台: the entry point. Page set-up, who is signed in, and the pages
+their role may use: a page missing from the navigation cannot be opened, even by its URL."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from ui import style
+from ui import session, style
 from ui.data import ensure_data
 
 st.set_page_config(page_title="知识产权质押融资监测平台", page_icon="📈", layout="wide")
 ensure_data()
 style.apply()
 
-pages = [
+DASHBOARDS = [
     st.Page("pages/overview.py", title="总览", icon=":material/dashboard:", default=True),
     st.Page("pages/districts.py", title="区县", icon=":material/map:"),
     st.Page("pages/enterprises.py", title="企业", icon=":material/business:"),
     st.Page("pages/banks.py", title="质权人", icon=":material/account_balance:"),
 ]
+ANALYST = [
+    st.Page("pages/upload.py", title="数据导入", icon=":material/upload_file:"),
+    st.Page("pages/history.py", title="导入记录", icon=":material/history:"),
+    st.Page("pages/targets.py", title="年度目标", icon=":material/flag:"),
+]
+ADMIN = [
+    st.Page("pages/accounts.py", title="账户管理", icon=":material/manage_accounts:"),
+    st.Page("pages/reference.py", title="区县与银行", icon=":material/tune:"),
+]
+
+user = session.current_user()
 st.logo("ui/logo.svg", size="large")
+if user is None:
+    pages = [st.Page("pages/login.py", title="登录", icon=":material/login:", default=True)]
+else:
+    pages = {"监测": DASHBOARDS}
+    if user.can("analyst"):
+        pages["数据管理"] = ANALYST
+    if user.can("admin"):
+        pages["系统管理"] = ADMIN
+    session.user_badge(user)
 st.navigation(pages).run()

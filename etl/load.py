@@ -95,15 +95,10 @@ def _load_loans(con: duckdb.DuckDBPyConnection, parsed: ParsedFile, batch_id: in
     first_id = fetch_value(con, "SELECT coalesce(max(loan_id), 0) + 1 FROM loans")
     staged = last.assign(loan_id=range(first_id, first_id + len(last)))
     patents = parsed.patents.merge(staged[["loan_id"]], left_on="row", right_index=True)
+    counts = _count_loans(con, frame)
     con.register("staged", staged)
     con.register("staged_patents", patents)
     try:
-        new, updated, unchanged = fetch_one(con, 
-            """SELECT count(*) FILTER (WHERE cur.loan_key IS NULL),
-                      count(*) FILTER (WHERE cur.row_hash <> s.row_hash),
-                      count(*) FILTER (WHERE cur.row_hash = s.row_hash)
-               FROM staged s LEFT JOIN (SELECT loan_key, row_hash FROM loans WHERE is_current) cur USING (loan_key)"""
-        )
         con.execute("UPDATE loans SET is_current = false WHERE is_current AND loan_key IN (SELECT loan_key FROM staged)")
         con.execute(
             """INSERT INTO loans
@@ -118,6 +113,23 @@ def _load_loans(con: duckdb.DuckDBPyConnection, parsed: ParsedFile, batch_id: in
     finally:
         con.unregister("staged")
         con.unregister("staged_patents")
+    return counts
+
+
+def _count_loans(con: duckdb.DuckDBPyConnection, frame) -> dict:
+    """New keys, keys whose values changed, and rows that change nothing (repeats in the file too)."""
+    last = frame.drop_duplicates("loan_key", keep="last")[["loan_key", "row_hash"]]
+    con.register("incoming", last)
+    try:
+        new, updated, unchanged = fetch_one(
+            con,
+            """SELECT count(*) FILTER (WHERE cur.loan_key IS NULL),
+                      count(*) FILTER (WHERE cur.row_hash <> s.row_hash),
+                      count(*) FILTER (WHERE cur.row_hash = s.row_hash)
+               FROM incoming s LEFT JOIN (SELECT loan_key, row_hash FROM loans WHERE is_current) cur USING (loan_key)""",
+        )
+    finally:
+        con.unregister("incoming")
     return {"new": new, "updated": updated, "duplicate": unchanged + len(frame) - len(last)}
 
 
@@ -126,12 +138,7 @@ def _load_targets(con: duckdb.DuckDBPyConnection, parsed: ParsedFile, batch_id: 
         (batch_id, int(r.year), r.scope, r.metric, str(r.value), r.source_sheet, int(r.source_row))
         for r in parsed.frame.itertuples(index=False)
     ]
-    before = dict(
-        ((scope, metric), value)
-        for scope, metric, value in con.execute(
-            "SELECT scope, metric, value FROM v_targets WHERE year = ?", [parsed.year]
-        ).fetchall()
-    )
+    counts = _count_targets(con, parsed)
     con.executemany("INSERT INTO targets VALUES (?, ?, ?, ?, ?::DECIMAL(20, 4), false, ?, ?)", rows)
     con.execute(
         """UPDATE targets SET is_current = false
@@ -140,26 +147,50 @@ def _load_targets(con: duckdb.DuckDBPyConnection, parsed: ParsedFile, batch_id: 
         [batch_id],
     )
     con.execute("UPDATE targets SET is_current = true WHERE batch_id = ?", [batch_id])
-    new = sum((r[2], r[3]) not in before for r in rows)
-    unchanged = sum((r[2], r[3]) in before and before[(r[2], r[3])] == _dec(r[4]) for r in rows)
-    return {"new": new, "updated": len(rows) - new - unchanged, "duplicate": unchanged}
+    return counts
 
 
-def _dec(text: str) -> Decimal:
-    return Decimal(text).quantize(Decimal("0.0001"))
+def _count_targets(con: duckdb.DuckDBPyConnection, parsed: ParsedFile) -> dict:
+    before = {
+        (scope, metric): value
+        for scope, metric, value in con.execute(
+            "SELECT scope, metric, value FROM v_targets WHERE year = ?", [parsed.year]
+        ).fetchall()
+    }
+    keys = [(r.scope, r.metric, Decimal(str(r.value)).quantize(Decimal("0.0001"))) for r in parsed.frame.itertuples()]
+    new = sum((scope, metric) not in before for scope, metric, _ in keys)
+    unchanged = sum(before.get((scope, metric)) == value for scope, metric, value in keys)
+    return {"new": new, "updated": len(keys) - new - unchanged, "duplicate": unchanged}
 
 
 def _load_districts(con: duckdb.DuckDBPyConnection, parsed: ParsedFile, batch_id: int) -> dict:
     frame = parsed.frame
-    before = dict(con.execute("SELECT code, name FROM v_districts").fetchall())
+    counts = _count_districts(con, frame)
     _refuse_dropping_used_districts(con, set(frame["code"]))
     con.executemany(
         "INSERT INTO districts VALUES (?, ?, ?, ?, ?)",
         [[batch_id, r.code, r.name, list(r.aliases), int(r.sort_order)] for r in frame.itertuples(index=False)],
     )
+    return counts
+
+
+def _count_districts(con: duckdb.DuckDBPyConnection, frame) -> dict:
+    before = dict(con.execute("SELECT code, name FROM v_districts").fetchall())
     new = sum(code not in before for code in frame["code"])
     unchanged = sum(before.get(code) == name for code, name in zip(frame["code"], frame["name"]))
     return {"new": new, "updated": len(frame) - new - unchanged, "duplicate": unchanged}
+
+
+def preview_counts(store: Store, parsed: ParsedFile) -> dict:
+    """What loading would do (new / updated / duplicate), without writing anything."""
+    if not parsed.ok:
+        return {"new": 0, "updated": 0, "duplicate": 0}
+    with store.read() as con:
+        if parsed.kind == "loans":
+            return _count_loans(con, parsed.frame)
+        if parsed.kind == "targets":
+            return _count_targets(con, parsed)
+        return _count_districts(con, parsed.frame)
 
 
 def _refuse_dropping_used_districts(con: duckdb.DuckDBPyConnection, codes_after: set[str]) -> None:

@@ -24,8 +24,8 @@ from etl.reference import Reference
 
 ERROR, WARNING = "error", "warning"
 SEVERITY_LABEL = {ERROR: "错误", WARNING: "提示"}
-# Rows that close or annotate a table rather than hold a record.
-_FOOTER = re.compile(r"^(合\s*计|小\s*计|总\s*计|累\s*计|注[:：\s]|注$|说明|备注[:：]|填表|制表|审核|负责人|联系人|联系电话|数据来源)")
+# Rows that close or annotate a table rather than hold a record (and the templates' example row).
+_FOOTER = re.compile(r"^(【示例|合\s*计|小\s*计|总\s*计|累\s*计|注[:：\s]|注$|说明|备注[:：]|填表|制表|审核|负责人|联系人|联系电话|数据来源)")
 CITY_WORDS = {"全市", "全市合计", "全市目标", "市级", "全市总计", "示例市", "全市总目标"}
 MAX_LISTED_PER_COLUMN = 10_000  # an error report of a broken 100k-row file stays readable
 

@@ -60,9 +60,12 @@ def audit(con: duckdb.DuckDBPyConnection, user: str, action: str, detail: str = 
 def has_users(store: Store) -> bool:
     if not store.exists():
         return False
-    store.ensure_schema()
     with store.read() as con:
-        return con.execute("SELECT count(*) FROM users").fetchall()[0][0] > 0
+        return count_users(con) > 0
+
+
+def count_users(con: duckdb.DuckDBPyConnection) -> int:
+    return con.execute("SELECT count(*) FROM users").fetchall()[0][0]
 
 
 def _district_code(con: duckdb.DuckDBPyConnection, district: str | None) -> str | None:

@@ -570,3 +570,44 @@ def bank_by_district(con: duckdb.DuckDBPyConnection, year: int, as_of: dt.date) 
 
 def districts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return con.execute("SELECT code, name FROM v_districts ORDER BY sort_order").df()
+
+
+
+def import_batches(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every import, newest first (not a figure, but read through the same cached path)."""
+    return con.execute(
+        """SELECT id, kind, file_name, sha256, archive_path, status, loaded_at, user_name, rows_read, rows_new,
+                  rows_updated, rows_duplicate, rows_rejected, rows_skipped,
+                  coalesce(json_array_length(warnings), 0) AS warnings_count, undone_at, undone_by
+           FROM batches ORDER BY id DESC"""
+    ).df()
+
+
+def targets_grid(con: duckdb.DuckDBPyConnection, year: int) -> pd.DataFrame:
+    """The year's targets as entered (no city fallback), one row for 全市 and one per district,
+    in display units: 亿元 for the amount, counts otherwise."""
+    return con.execute(
+        """
+        WITH scopes AS (SELECT 'CITY' AS scope, '全市' AS name, 0 AS sort_order
+                        UNION ALL SELECT code, name, sort_order FROM v_districts)
+        SELECT s.scope, s.name,
+               max(t.value) FILTER (WHERE t.metric = 'loan_amount')::DOUBLE / 100000000 AS loan_amount,
+               max(t.value) FILTER (WHERE t.metric = 'invention_patents')::DOUBLE AS invention_patents,
+               max(t.value) FILTER (WHERE t.metric = 'enterprises')::DOUBLE AS enterprises,
+               max(t.value) FILTER (WHERE t.metric = 'first_time_enterprises')::DOUBLE AS first_time_enterprises
+        FROM scopes s LEFT JOIN v_targets t ON t.scope = s.scope AND t.year = $year
+        GROUP BY s.scope, s.name, s.sort_order ORDER BY s.sort_order
+        """,
+        {"year": year},
+    ).df()
+
+
+def district_list(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The current district list for editing: name, code, aliases joined with 、."""
+    return con.execute(
+        "SELECT name, code, array_to_string(aliases, '、') AS aliases FROM v_districts ORDER BY sort_order"
+    ).df()
+
+
+def bank_aliases(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return con.execute("SELECT name, array_to_string(aliases, '、') AS aliases FROM banks ORDER BY name").df()

@@ -61,9 +61,13 @@ def empty(message: str) -> None:
 
 def table(frame: pd.DataFrame, number_formats: dict[str, str] | None = None, height: int | str = "auto",
           column_config: dict | None = None) -> None:
-    """A sortable table whose missing values read '—' and whose numbers use the given formats
-    (Python format strings such as '{:,.2f}' or '{:.1f}%')."""
-    styler = frame.style.format(number_formats or {}, na_rep="—").format(
-        na_rep="—", subset=[c for c in frame.columns if c not in (number_formats or {})]
-    )
+    """A sortable table whose missing values read '—', times read 2025-10-31 14:05, and numbers use
+    the given formats (Python format strings such as '{:,.2f}' or '{:.1f}%')."""
+    shown = frame.copy()
+    for column in shown.columns:
+        if pd.api.types.is_datetime64_any_dtype(shown[column]):
+            shown[column] = shown[column].dt.strftime("%Y-%m-%d %H:%M").fillna("—")
+        elif not pd.api.types.is_numeric_dtype(shown[column]):
+            shown[column] = shown[column].astype(object).where(shown[column].notna(), "—")
+    styler = shown.style.format(number_formats or {}, na_rep="—")
     st.dataframe(styler, hide_index=True, width="stretch", height=height, column_config=column_config)

@@ -1,0 +1,56 @@
+"""Spreadsheets composed in the app (the targets grid, the district list) go through the same
+pipeline as uploaded files: parsed, validated, archived and loaded as a batch that can be undone."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pandas as pd
+import xlsxwriter
+
+from etl import pipeline
+from etl.load import LoadRefused, LoadResult, load  # noqa: F401  (LoadRefused for callers)
+from etl.parse import ParsedFile
+from pledge.store import Store
+
+TARGET_COLUMNS = {
+    "name": "区县", "loan_amount": "质押融资金额(亿元)", "invention_patents": "质押发明专利(件)",
+    "enterprises": "惠及企业(家)", "first_time_enterprises": "首贷企业(家)",
+}
+DISTRICT_COLUMNS = {"name": "区县名称", "code": "行政区划代码", "aliases": "别名"}
+
+
+def _xlsx(title: str, frame: pd.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False})
+    sheet = book.add_worksheet("Sheet1")
+    sheet.write(0, 0, title)
+    sheet.write_row(1, 0, list(frame.columns))
+    for r, row in enumerate(frame.itertuples(index=False), start=2):
+        for c, value in enumerate(row):
+            if value is None or (isinstance(value, float) and pd.isna(value)):
+                continue
+            sheet.write(r, c, value)
+    book.close()
+    return buffer.getvalue()
+
+
+def _stamp() -> str:
+    return dt.datetime.now().strftime("%Y%m%d_%H%M%S")
+
+
+def save_targets(store: Store, year: int, grid: pd.DataFrame, user: str) -> tuple[ParsedFile, LoadResult | None]:
+    """grid: columns name + the four metrics in display units (亿元, counts); blank = no target."""
+    frame = grid[list(TARGET_COLUMNS)].rename(columns=TARGET_COLUMNS)
+    data = _xlsx(f"{year}年度知识产权质押融资目标（在线编辑）", frame)
+    parsed = pipeline.parse_bytes(store, data, f"{year}年度目标_在线编辑_{_stamp()}.xlsx", kind="targets", year=year)
+    return parsed, (load(store, parsed, user=user) if parsed.ok else None)
+
+
+def save_districts(store: Store, grid: pd.DataFrame, user: str) -> tuple[ParsedFile, LoadResult | None]:
+    """grid: name, code, aliases (text separated by 、)."""
+    frame = grid[list(DISTRICT_COLUMNS)].rename(columns=DISTRICT_COLUMNS)
+    data = _xlsx("区县名单（在线编辑）", frame)
+    parsed = pipeline.parse_bytes(store, data, f"区县名单_在线编辑_{_stamp()}.xlsx", kind="districts")
+    return parsed, (load(store, parsed, user=user) if parsed.ok else None)

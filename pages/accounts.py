@@ -1,0 +1,61 @@
+"""账户管理: who may use the system, in which role."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from pledge import auth
+from ui import session, widgets
+from ui.data import query, store
+
+admin = session.require("admin")
+st.title("账户管理")
+users = auth.list_users(store())
+if users:
+    widgets.table(pd.DataFrame({
+        "用户": [u["name"] for u in users], "角色": [auth.ROLE_LABELS[u["role"]] for u in users],
+        "范围": [u["district"] or "全市" for u in users],
+        "最近登录": [u["last_login_at"] for u in users], "锁定至": [u["locked_until"] for u in users],
+    }))
+else:
+    widgets.empty("还没有账户：系统处于演示模式，所有页面开放。添加第一个管理员后需登录使用。")
+
+districts = query("districts")["name"].tolist()
+left, right = st.columns(2)
+with left, st.form("add_user", clear_on_submit=True):
+    st.markdown("**添加用户**")
+    name = st.text_input("用户名")
+    role = st.selectbox("角色", list(auth.ROLES), format_func=auth.ROLE_LABELS.get, index=1)
+    district = st.selectbox("限定区县（仅查看角色）", [None, *districts], format_func=lambda d: "全市" if d is None else d)
+    password = st.text_input("初始密码", type="password")
+    again = st.text_input("再输入一次", type="password")
+    if st.form_submit_button("添加", type="primary"):
+        try:
+            if password != again:
+                raise auth.AuthError("两次输入的密码不一致")
+            auth.add_user(store(), name, password, role, district, by=admin.name)
+        except auth.AuthError as refused:
+            st.error(str(refused))
+        else:
+            st.success(f"已添加用户 {name}")
+            st.rerun()
+with right:
+    names = [u["name"] for u in users]
+    if names:
+        with st.form("reset_password", clear_on_submit=True):
+            st.markdown("**重置密码 / 删除用户**")
+            target = st.selectbox("用户", names)
+            password = st.text_input("新密码", type="password")
+            reset, remove = st.columns(2)
+            try:
+                if reset.form_submit_button("重置密码"):
+                    auth.set_password(store(), target, password, by=admin.name)
+                    st.success(f"已重置 {target} 的密码")
+                if remove.form_submit_button("删除用户"):
+                    if target == admin.name:
+                        raise auth.AuthError("不能删除当前登录的账户")
+                    auth.remove_user(store(), target, by=admin.name)
+                    st.rerun()
+            except auth.AuthError as refused:
+                st.error(str(refused))

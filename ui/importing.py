@@ -1,0 +1,64 @@
+"""The upload workflow behind the 数据导入 page: parse once per file, preview, load on confirm,
+and tell the analyst how the headline figures moved. The ETL does the work; this only keeps
+state between Streamlit reruns."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from etl import load as loader
+from etl import pipeline
+from etl.parse import ParsedFile
+from pledge import metrics
+from ui.data import store
+
+HEADLINE = ("loan_amount", "invention_patents", "enterprises", "first_time_enterprises")
+
+
+@dataclass
+class Upload:
+    parsed: ParsedFile
+    counts: dict
+
+
+def parse_upload(name: str, data: bytes, year: int | None) -> Upload:
+    """Parsed once per (file, year) and kept for the session: reruns do not parse again."""
+    cache = st.session_state.setdefault("parsed_uploads", {})
+    key = (name, len(data), hash(data), year)
+    if key not in cache:
+        parsed = pipeline.parse_bytes(store(), data, name, year=year)
+        cache[key] = Upload(parsed, loader.preview_counts(store(), parsed))
+    return cache[key]
+
+
+def _headline(year: int, as_of: dt.date) -> pd.Series:
+    with store().read() as con:
+        frame = metrics.district_progress(con, year, as_of)
+    return frame[frame["scope"] == metrics.CITY].iloc[0][list(HEADLINE)]
+
+
+def confirm(upload: Upload, user: str) -> dict:
+    """Load the file; return the batch result and the city figures before and after."""
+    parsed = upload.parsed
+    year = None
+    if parsed.kind == "loans":
+        year = int(parsed.frame["loan_date"].dt.year.max())
+    elif parsed.kind == "targets":
+        year = parsed.year
+    before = None
+    if year:
+        with store().read() as con:
+            as_of_before = metrics.default_as_of(con, year)
+        before = _headline(year, as_of_before)
+    result = loader.load(store(), parsed, user=user)
+    outcome = {"result": result, "year": year}
+    if year:
+        with store().read() as con:
+            as_of = metrics.default_as_of(con, year)
+        outcome.update(as_of=as_of, before=before, after=_headline(year, as_of))
+    st.session_state.setdefault("import_results", {})[parsed.sha256] = outcome
+    return outcome
