@@ -1,0 +1,67 @@
+"""Accounts: hashed passwords, lockout, the users CLI reading passwords from a pipe."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from pledge import auth
+from tests.test_cli import run
+
+
+def test_password_is_stored_hashed_and_checked(store):
+    auth.add_user(store, "李分析", "correct horse", "analyst", by="test")
+    with store.read() as con:
+        stored = con.execute("SELECT password_hash FROM users").fetchall()[0][0]
+    assert "correct horse" not in stored and stored.startswith("$argon2")
+    user = auth.authenticate(store, "李分析", "correct horse")
+    assert user.role == "analyst" and user.can("viewer") and not user.can("admin")
+    with pytest.raises(auth.AuthError, match="用户名或密码不正确"):
+        auth.authenticate(store, "李分析", "wrong password")
+    with pytest.raises(auth.AuthError, match="用户名或密码不正确"):
+        auth.authenticate(store, "nobody", "whatever1")
+
+
+def test_repeated_failures_lock_the_account(store):
+    auth.add_user(store, "viewer1", "password1", "viewer")
+    for _ in range(auth.MAX_FAILED_LOGINS - 1):
+        with pytest.raises(auth.AuthError, match="不正确"):
+            auth.authenticate(store, "viewer1", "bad")
+    with pytest.raises(auth.AuthError, match="锁定"):
+        auth.authenticate(store, "viewer1", "bad")
+    with pytest.raises(auth.AuthError, match="暂时锁定"):  # even the right password now waits
+        auth.authenticate(store, "viewer1", "password1")
+    with store.write() as con:  # ten minutes later
+        con.execute("UPDATE users SET locked_until = ?", [dt.datetime.now() - dt.timedelta(seconds=1)])
+    assert auth.authenticate(store, "viewer1", "password1").name == "viewer1"
+
+
+def test_rules_for_new_accounts(store):
+    with pytest.raises(auth.AuthError, match="至少8个字符"):
+        auth.add_user(store, "a", "short", "viewer")
+    with pytest.raises(auth.AuthError, match="角色"):
+        auth.add_user(store, "a", "password1", "root")
+    with pytest.raises(auth.AuthError, match="只有查看角色"):
+        auth.add_user(store, "a", "password1", "analyst", district="东湖区")
+    with pytest.raises(auth.AuthError, match="不在区县名单"):
+        auth.add_user(store, "a", "password1", "viewer", district="火星区")
+    auth.add_user(store, "东湖领导", "password1", "viewer", district="东湖")
+    assert auth.authenticate(store, "东湖领导", "password1").district_name == "东湖区"
+    with pytest.raises(auth.AuthError, match="已存在"):
+        auth.add_user(store, "东湖领导", "password1", "viewer")
+
+
+def test_users_cli_reads_the_password_from_a_pipe(store):
+    added = run("users", "add", "张管理", "--role", "admin", db=store.path, stdin="s3cret-pass\n")
+    assert added.returncode == 0, added.stdout + added.stderr
+    assert auth.authenticate(store, "张管理", "s3cret-pass").role == "admin"
+    assert run("users", "passwd", "张管理", db=store.path, stdin="another-pass\n").returncode == 0
+    assert auth.authenticate(store, "张管理", "another-pass")
+    listed = run("users", "list", db=store.path)
+    assert "张管理" in listed.stdout and "管理员" in listed.stdout
+    assert run("users", "remove", "张管理", db=store.path).returncode == 0
+    assert not auth.has_users(store)
+    with store.read() as con:
+        actions = [r[0] for r in con.execute("SELECT action FROM audit_log ORDER BY logged_at").fetchall()]
+    assert actions[:1] == ["添加用户"] and "删除用户" in actions

@@ -1,0 +1,96 @@
+"""Roles are enforced on the server: navigation lists only what a role may use, and a
+restricted page refuses even when opened directly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from pledge import auth
+from tests.test_metrics import city  # noqa: F401  (fixture)
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+ANALYST_PAGES = ["pages/upload.py", "pages/history.py", "pages/targets.py"]
+ADMIN_PAGES = ["pages/accounts.py", "pages/reference.py"]
+
+
+def app(db: Path, monkeypatch) -> AppTest:
+    monkeypatch.setenv("PLEDGE_DB", str(db))
+    return AppTest.from_file(APP, default_timeout=60)
+
+
+@pytest.fixture
+def accounts(city):
+    auth.add_user(city, "leader", "password-1", "viewer")
+    auth.add_user(city, "analyst", "password-2", "analyst")
+    auth.add_user(city, "admin", "password-3", "admin")
+    return city
+
+
+def test_without_accounts_every_page_is_open_in_demo_mode(city, monkeypatch):
+    at = app(city.path, monkeypatch).run()
+    for page in ANALYST_PAGES + ADMIN_PAGES:
+        at.switch_page(page).run()
+        assert not at.exception and not at.error, page
+
+
+def test_once_an_account_exists_login_is_required(accounts, monkeypatch):
+    at = app(accounts.path, monkeypatch).run()
+    assert at.title[0].value == "知识产权质押融资监测平台"
+    assert not at.metric  # no figure before signing in
+    at.text_input(key="login_name").input("leader")
+    at.text_input(key="login_password").input("wrong-pass")
+    at.button[0].click().run()
+    assert any("用户名或密码不正确" in e.value for e in at.error)
+    at.text_input(key="login_password").input("password-1")
+    at.button[0].click().run()
+    assert at.session_state["user"].name == "leader"
+
+
+def page_alone(page: str, db: Path, monkeypatch, user: auth.User | None) -> AppTest:
+    """Run a page file by itself, as if its URL were opened without going through navigation."""
+    monkeypatch.setenv("PLEDGE_DB", str(db))
+    at = AppTest.from_file(str(ROOT / page), default_timeout=60)
+    if user is not None:
+        at.session_state["user"] = user
+    return at.run()
+
+
+@pytest.mark.parametrize("page", ANALYST_PAGES + ADMIN_PAGES)
+def test_a_viewer_gets_no_restricted_page(accounts, monkeypatch, page):
+    at = app(accounts.path, monkeypatch)
+    at.session_state["user"] = auth.User("leader", "viewer")
+    at.run()
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page(page)  # not registered in the viewer's navigation at all
+    alone = page_alone(page, accounts.path, monkeypatch, auth.User("leader", "viewer"))
+    assert any("没有访问此页面的权限" in e.value for e in alone.error)
+    assert not alone.file_uploader and not alone.title  # refused before drawing anything
+
+
+@pytest.mark.parametrize("page", ADMIN_PAGES)
+def test_an_analyst_gets_no_admin_page(accounts, monkeypatch, page):
+    at = app(accounts.path, monkeypatch)
+    at.session_state["user"] = auth.User("analyst", "analyst")
+    at.run()
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page(page)
+    alone = page_alone(page, accounts.path, monkeypatch, auth.User("analyst", "analyst"))
+    assert any("没有访问此页面的权限" in e.value for e in alone.error)
+
+
+@pytest.mark.parametrize("page", ANALYST_PAGES)
+def test_a_session_without_login_is_refused_on_a_restricted_page(accounts, monkeypatch, page):
+    alone = page_alone(page, accounts.path, monkeypatch, None)
+    assert any("没有访问此页面的权限" in e.value for e in alone.error)
+
+
+def test_an_analyst_reaches_the_upload_page(accounts, monkeypatch):
+    at = app(accounts.path, monkeypatch)
+    at.session_state["user"] = auth.User("analyst", "analyst")
+    at.run()
+    at.switch_page("pages/upload.py").run()
+    assert at.title[0].value == "数据导入" and at.file_uploader

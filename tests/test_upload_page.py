@@ -1,0 +1,87 @@
+"""The analyst's upload page through AppTest: preview before writing, confirm, see the figures
+move; a broken file shows its Chinese errors and cannot be confirmed. And the targets editor."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from etl import compose
+from pledge import metrics
+from tests.conftest import PATENT_INVENTION, USCC_A, USCC_B, xlsx_bytes
+from tests.test_metrics import city  # noqa: F401  (fixture)
+
+ROOT = Path(__file__).resolve().parent.parent
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MESSY = [
+    ["2025年7月全市知识产权质押融资情况统计表"],
+    ["单位：万元"],
+    ["企业名称", "统一社会信用代码", "所属区县", "质权人", "质押专利号", "质押登记号", None, None],
+    [None, None, None, None, None, None, "贷款金额", "放款日期"],
+    ["丁智能有限公司", USCC_A, "临江", "农行临江支行", PATENT_INVENTION, "R9", "1,000", "2025年7月10日"],
+    ["合计", None, None, None, None, None, 1000, None],
+]
+
+
+def upload_page(db: Path, monkeypatch) -> AppTest:
+    monkeypatch.setenv("PLEDGE_DB", str(db))
+    return AppTest.from_file(str(ROOT / "pages/upload.py"), default_timeout=60).run()
+
+
+def test_preview_then_confirm_moves_the_city_figures(city, monkeypatch):
+    with city.read() as con:
+        batches_before = con.execute("SELECT count(*) FROM batches").fetchall()[0][0]
+    at = upload_page(city.path, monkeypatch)
+    at.file_uploader(key="uploads").set_value(("7月台账.xlsx", xlsx_bytes(MESSY, merges=["G3:H3"]), XLSX)).run()
+    assert not at.exception
+    assert "质押融资台账" in at.caption[1].value
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["读取行数"] == "1" and shown["新增"] == "1" and shown["有错误的行"] == "0"
+    with city.read() as con:  # nothing written before the analyst confirms
+        assert con.execute("SELECT count(*) FROM batches").fetchall()[0][0] == batches_before
+    at.button(key="confirm_0").click().run()
+    assert not at.exception
+    assert any("已导入" in s.value for s in at.success)
+    moved = {m.label: m.delta for m in at.metric if m.label.startswith("全市")}
+    assert moved["全市质押融资金额"] == "+0.10亿元"
+    with city.read() as con:
+        row = metrics.district_progress(con, 2025, dt.date(2025, 7, 10)).set_index("name").loc["临江县"]
+    assert row["loan_amount"] == 1000 * 10_000
+
+
+def test_a_broken_file_shows_errors_and_cannot_be_confirmed(city, monkeypatch):
+    broken = [row[:] for row in MESSY]
+    broken[4][1] = USCC_B[:-1] + "1"
+    broken[4][7] = "2025年2月30日"
+    at = upload_page(city.path, monkeypatch)
+    at.file_uploader(key="uploads").set_value(("坏文件.xlsx", xlsx_bytes(broken), XLSX)).run()
+    assert any("不能导入" in e.value for e in at.error)
+    issues = at.dataframe[0].value
+    assert set(issues["行号"].astype(str)) == {"5"}
+    assert any("校验位错误" in m for m in issues["问题"]) and any("不存在" in m for m in issues["问题"])
+    assert not [b for b in at.button if b.key == "confirm_0"]
+
+
+def test_targets_saved_from_the_grid_become_an_undoable_batch(city):
+    grid = pd.DataFrame({
+        "name": ["全市", "东湖区", "西山区", "高新技术产业开发区", "临江县"],
+        "loan_amount": [3.0, 1.2, 0.5, 0.6, None],
+        "invention_patents": [None, 3, 1, 1, None],
+        "enterprises": [None] * 5,
+        "first_time_enterprises": [None] * 5,
+    })
+    parsed, result = compose.save_targets(city, 2025, grid, "analyst")
+    assert result is not None, [str(i) for i in parsed.issues]
+    with city.read() as con:
+        targets = metrics.targets_grid(con, 2025).set_index("name")
+        batch = con.execute("SELECT kind, user_name, file_name FROM batches WHERE id = ?", [result.batch_id]).fetchall()[0]
+    assert targets.loc["全市", "loan_amount"] == pytest.approx(3.0)
+    assert targets.loc["东湖区", "loan_amount"] == pytest.approx(1.2)
+    assert batch[0] == "targets" and batch[1] == "analyst" and "在线编辑" in batch[2]
+    negative = grid.assign(loan_amount=[3.0, -1.0, 0.5, 0.6, None])
+    parsed, result = compose.save_targets(city, 2025, negative, "analyst")
+    assert result is None and any("负数" in str(i) for i in parsed.errors)
