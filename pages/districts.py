@@ -18,6 +18,8 @@ year, as_of = period.year, period.as_of
 ranking = query("ranking", year, as_of)
 tp = metrics.time_progress(year, as_of)
 districts = ranking[ranking["scope"] != metrics.CITY]
+if period.district is not None:  # a viewer limited to one district sees only its own row
+    districts = districts[districts["scope"] == period.district]
 YI, WAN = metrics.SCALE["loan_amount"], 10_000
 
 table = pd.DataFrame({
@@ -50,7 +52,10 @@ widgets.table(table, {
 })
 widgets.xlsx_download({"区县排名": table}, f"{year}年区县质押融资排名_截至{as_of:%Y%m%d}.xlsx", "下载排名表（Excel）")
 
-widgets.chart(charts.district_month_heatmap(query("district_month_matrix", year, as_of), year, as_of),
+matrix = query("district_month_matrix", year, as_of)
+if period.district is not None:
+    matrix = matrix[matrix["district"] == period.district_name]
+widgets.chart(charts.district_month_heatmap(matrix, year, as_of),
               f"区县分月质押融资额_{as_of:%Y%m%d}")
 
 st.divider()

@@ -507,24 +507,29 @@ def first_time_borrowers(
     ).df()
 
 
-def search_enterprises(con: duckdb.DuckDBPyConnection, text: str, limit: int = 50) -> pd.DataFrame:
-    """Enterprises whose name contains the text or whose USCC starts with it, biggest first."""
+def search_enterprises(
+    con: duckdb.DuckDBPyConnection, text: str, limit: int = 50, district: str | None = None
+) -> pd.DataFrame:
+    """Enterprises whose name contains the text or whose USCC starts with it, biggest first;
+    with a district, only loans made there count."""
     pattern = text.strip()
     return con.execute(
         """
         SELECT e.uscc, e.name, d.name AS district, count(l.loan_id) AS loans,
                sum(l.amount_yuan)::DOUBLE AS amount, max(l.loan_date) AS last_loan_date
         FROM enterprises e JOIN v_loans l USING (uscc) LEFT JOIN v_districts d ON d.code = e.district_code
-        WHERE e.name ILIKE '%' || $text || '%' ESCAPE '\\' OR e.uscc LIKE upper($text) || '%'
+        WHERE (e.name ILIKE '%' || $text || '%' ESCAPE '\\' OR e.uscc LIKE upper($text) || '%')
+          AND ($district IS NULL OR l.district_code = $district)
         GROUP BY e.uscc, e.name, d.name
         ORDER BY amount DESC, e.uscc
         LIMIT $limit
         """,
-        {"text": pattern.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_"), "limit": limit},
+        {"text": pattern.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_"), "limit": limit,
+         "district": district},
     ).df()
 
 
-def enterprise_loans(con: duckdb.DuckDBPyConnection, uscc: str) -> pd.DataFrame:
+def enterprise_loans(con: duckdb.DuckDBPyConnection, uscc: str, district: str | None = None) -> pd.DataFrame:
     """Every current loan of one enterprise, newest first, with its pledged numbers and where it
     came from (file, sheet, Excel row, import)."""
     return con.execute(
@@ -535,22 +540,23 @@ def enterprise_loans(con: duckdb.DuckDBPyConnection, uscc: str) -> pd.DataFrame:
                 FROM loan_patents p WHERE p.loan_id = l.loan_id) AS patents,
                b.file_name, l.source_sheet, l.source_row, b.id AS batch_id, b.loaded_at, b.user_name
         FROM v_loans l JOIN batches b ON b.id = l.batch_id LEFT JOIN v_districts d ON d.code = l.district_code
-        WHERE l.uscc = $uscc
+        WHERE l.uscc = $uscc AND ($district IS NULL OR l.district_code = $district)
         ORDER BY l.loan_date DESC, l.loan_id DESC
         """,
-        {"uscc": uscc},
+        {"uscc": uscc, "district": district},
     ).df()
 
 
-def enterprise_history(con: duckdb.DuckDBPyConnection, uscc: str) -> pd.DataFrame:
+def enterprise_history(con: duckdb.DuckDBPyConnection, uscc: str, district: str | None = None) -> pd.DataFrame:
     """One enterprise's loans per year."""
     return con.execute(
         """
         SELECT year(loan_date) AS year, count(*) AS loans, sum(amount_yuan)::DOUBLE AS amount,
                count(DISTINCT bank) AS banks
-        FROM v_loans WHERE uscc = $uscc GROUP BY year ORDER BY year
+        FROM v_loans WHERE uscc = $uscc AND ($district IS NULL OR district_code = $district)
+        GROUP BY year ORDER BY year
         """,
-        {"uscc": uscc},
+        {"uscc": uscc, "district": district},
     ).df()
 
 

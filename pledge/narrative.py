@@ -43,3 +43,17 @@ def overview_sentence(progress: pd.DataFrame, year: int, as_of: dt.date) -> str:
     if not len(behind) and not len(slightly) and districts["status"].notna().any():
         parts.append("各区县均达到序时进度")
     return "；".join(parts) + "。"
+
+
+def district_sentence(row: pd.Series, year: int, as_of: dt.date) -> str:
+    """One district's position, for a viewer limited to that district."""
+    tp = metrics.time_progress(year, as_of)
+    amount = row["loan_amount"] / metrics.SCALE["loan_amount"]
+    text = f"截至{as_of.month}月{as_of.day}日，{row['name']}完成知识产权质押融资{amount:.2f}亿元"
+    if pd.isna(row["c_loan_amount"]):
+        text += f"（{year}年尚未设定目标）"
+    else:
+        text += f"，占年度目标{formats.pct(row['c_loan_amount'])}，{_position(row['c_loan_amount'], tp)}"
+        if not pd.isna(row["rank"]):
+            text += f"，在各区县中排名第{int(row['rank'])}"
+    return text + "。"

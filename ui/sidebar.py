@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from pledge import formats
+from ui import session
 from ui.data import query
 
 
@@ -19,6 +20,8 @@ from ui.data import query
 class Period:
     year: int
     as_of: dt.date
+    district: str | None = None  # a viewer limited to one district sees only its figures
+    district_name: str | None = None
 
 
 def _reset_as_of() -> None:
@@ -51,4 +54,7 @@ def render() -> Period | None:
             f"{fresh['last_import_file']}（{fresh['last_import_at']:%Y-%m-%d %H:%M}）" if fresh["last_import_at"] else "—"
         )
         st.caption(f"数据截至：{formats.date_cn(fresh['latest_loan_date'])}  \n最近导入：{last_import}")
+    user = session.current_user()
+    if user is not None and user.district_code:
+        return Period(year, as_of, user.district_code, user.district_name)
     return Period(year, as_of)
