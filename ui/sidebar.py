@@ -26,6 +26,7 @@ class Period:
 
 def _reset_as_of() -> None:
     st.session_state.pop("as_of", None)  # a new year starts at its own last loan date
+    st.session_state.pop("as_of_default", None)
 
 
 def render() -> Period | None:
@@ -44,8 +45,10 @@ def render() -> Period | None:
             _reset_as_of()
         year = st.selectbox("年度", years, key="year", format_func=lambda y: f"{y}年", on_change=_reset_as_of)
         default = query("default_as_of", year)
-        if "as_of" not in st.session_state:
+        # Follow the latest loan date as imports arrive, unless the user picked a date.
+        if "as_of" not in st.session_state or st.session_state["as_of"] == st.session_state.get("as_of_default"):
             st.session_state["as_of"] = default
+        st.session_state["as_of_default"] = default
         as_of = st.date_input(
             "截至日期", key="as_of", min_value=dt.date(year, 1, 1), max_value=dt.date(year, 12, 31), format="YYYY/MM/DD",
             help="统计自当年1月1日起至该日（含）放款的贷款；默认为该年最后一笔贷款的放款日期",
