@@ -18,6 +18,7 @@ DASHBOARDS = [
     st.Page("pages/enterprises.py", title="企业", icon=":material/business:"),
     st.Page("pages/banks.py", title="质权人", icon=":material/account_balance:"),
 ]
+BULLETIN = st.Page("pages/bulletin.py", title="月度通报", icon=":material/article:")
 ANALYST = [
     st.Page("pages/upload.py", title="数据导入", icon=":material/upload_file:"),
     st.Page("pages/history.py", title="导入记录", icon=":material/history:"),
@@ -33,7 +34,7 @@ st.logo("ui/logo.svg", size="large")
 if user is None:
     pages = [st.Page("pages/login.py", title="登录", icon=":material/login:", default=True)]
 else:
-    pages = {"监测": DASHBOARDS}
+    pages = {"监测": DASHBOARDS + ([] if user.district_code else [BULLETIN])}
     if user.can("analyst"):
         pages["数据管理"] = ANALYST
     if user.can("admin"):

@@ -207,6 +207,25 @@ def cmd_users(args, store: Store) -> int:
     return 0
 
 
+def cmd_bulletin(args, store: Store) -> int:
+    from pledge import bulletin, render
+
+    if not store.exists():
+        print("数据库还没有数据", file=sys.stderr)
+        return 1
+    with store.read() as con:
+        report = bulletin.build(con, args.year, args.month)
+    images = None
+    try:
+        _log("正在生成图表 ……")
+        images = bulletin.render_images(report)
+    except render.RenderUnavailable as missing:
+        _log(f"提示：{missing}；本次通报不含图表")
+    Path(args.out).write_bytes(bulletin.to_docx(report, images))
+    print(f"✔ 已生成 {args.out}（{report.title}，{len(images or {})}张图表）")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m etl", description="知识产权质押融资监测平台：数据导入与统计")
     common = argparse.ArgumentParser(add_help=False)
@@ -248,6 +267,12 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=cmd_users)
     p = users.add_parser("list", parents=[common], help="列出用户")
     p.set_defaults(func=cmd_users)
+
+    p = sub.add_parser("bulletin", parents=[common], help="生成月度通报 .docx")
+    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--month", type=int, required=True, choices=range(1, 13), metavar="M")
+    p.add_argument("--out", required=True, metavar="FILE.docx")
+    p.set_defaults(func=cmd_bulletin)
 
     p = sub.add_parser("demo", parents=[common], help="生成示例市演示数据")
     p.add_argument("--today", type=_date, help=argparse.SUPPRESS)

@@ -617,3 +617,10 @@ def district_list(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 def bank_aliases(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return con.execute("SELECT name, array_to_string(aliases, '、') AS aliases FROM banks ORDER BY name").df()
+
+
+def bulletin_of(con: duckdb.DuckDBPyConnection, year: int, month: int):
+    """The month's bulletin (pledge.bulletin.Bulletin), composed from the functions above."""
+    from pledge import bulletin
+
+    return bulletin.build(con, year, month)

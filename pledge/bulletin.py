@@ -1,0 +1,250 @@
+"""月度通报: the monthly bulletin, composed from the metrics layer in the register of a
+government bulletin, and written as .docx (python-docx) and .xlsx. No number is typed here:
+every figure is read from a metrics result and formatted."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+
+import duckdb
+import pandas as pd
+import plotly.graph_objects as go
+
+from pledge import charts, formats, metrics
+from pledge.export import xlsx_bytes
+
+YI, WAN = metrics.SCALE["loan_amount"], 10_000
+
+
+@dataclass
+class Bulletin:
+    year: int
+    month: int
+    as_of: dt.date
+    title: str
+    paragraphs: list[str]
+    ranking: pd.DataFrame  # display table, in rank order
+    lagging: list[str]
+    enterprises: pd.DataFrame
+    banks: pd.DataFrame
+    first_time: pd.DataFrame
+    charts: dict[str, go.Figure] = field(default_factory=dict)
+
+    @property
+    def file_stem(self) -> str:
+        return f"{self.year}年{self.month}月知识产权质押融资通报"
+
+
+def month_end(year: int, month: int) -> dt.date:
+    return dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _compare(completion: float, progress: float) -> str:
+    gap = completion - progress
+    if abs(gap) < 0.0005:
+        return "与序时进度持平"
+    return f"{'高于' if gap > 0 else '低于'}序时进度{abs(gap) * 100:.1f}个百分点"
+
+
+def _yoy(change) -> str:
+    if change is None or pd.isna(change):
+        return ""
+    return f"，同比{'增长' if change >= 0 else '下降'}{abs(change) * 100:.1f}%"
+
+
+def _headline(city: pd.Series, tp: float, as_of: dt.date) -> str:
+    text = f"截至{formats.date_cn(as_of)}，全市累计完成知识产权质押融资{city['loan_amount'] / YI:.2f}亿元"
+    if pd.notna(city["t_loan_amount"]):
+        text += (f"，完成年度目标（{city['t_loan_amount'] / YI:.2f}亿元）的{formats.pct(city['c_loan_amount'])}，"
+                 f"序时进度为{formats.pct(tp)}，{_compare(city['c_loan_amount'], tp)}")
+    text += _yoy(city["yoy_loan_amount"]) + "。"
+    text += f"累计质押发明专利{int(city['invention_patents'])}件"
+    if pd.notna(city["t_invention_patents"]):
+        text += f"，完成年度目标的{formats.pct(city['c_invention_patents'])}"
+    text += f"；惠及企业{int(city['enterprises'])}家"
+    if pd.notna(city["t_enterprises"]):
+        text += f"，完成年度目标的{formats.pct(city['c_enterprises'])}"
+    text += f"，其中首贷企业{int(city['first_time_enterprises'])}家"
+    if pd.notna(city["t_first_time_enterprises"]):
+        text += f"，完成年度目标的{formats.pct(city['c_first_time_enterprises'])}"
+    text += f"；普惠型贷款占比{formats.pct(city['inclusive_share'])}，户均融资{formats.wan(city['per_enterprise'] / WAN if pd.notna(city['per_enterprise']) else None)}。"
+    return text
+
+
+def _districts_paragraph(districts: pd.DataFrame) -> tuple[str, list[str]]:
+    with_target = districts[districts["status"].notna()]
+    if with_target.empty:
+        return "各区县尚未设定年度目标，本期不作排名。", []
+    counts = with_target["status"].value_counts()
+    text = (f"从各区县看，{int(counts.get(metrics.AHEAD, 0))}个区县达到或超过序时进度，"
+            f"{int(counts.get(metrics.SLIGHTLY_BEHIND, 0))}个区县略滞后，{int(counts.get(metrics.BEHIND, 0))}个区县滞后。")
+    leaders = with_target.head(3)
+    text += "完成率居前的是" + "、".join(f"{r['name']}（{formats.pct(r['c_loan_amount'])}）" for _, r in leaders.iterrows()) + "。"
+    behind = with_target[with_target["status"] == metrics.BEHIND]
+    lagging = [f"{r['name']}（{formats.pct(r['c_loan_amount'])}）" for _, r in behind.iterrows()]
+    if lagging:
+        text += f"{'、'.join(lagging)}进度滞后，请相关区县对照目标任务，加强政银企对接，加快推进。"
+    return text, lagging
+
+
+def build(con: duckdb.DuckDBPyConnection, year: int, month: int) -> Bulletin:
+    as_of = month_end(year, month)
+    tp = metrics.time_progress(year, as_of)
+    ranking = metrics.ranking(con, year, as_of)
+    city = ranking[ranking["scope"] == metrics.CITY].iloc[0]
+    districts = ranking[ranking["scope"] != metrics.CITY]
+    series = metrics.monthly_cumulative(con, year, as_of)
+    this_month = series[series["month"] == month].iloc[0]
+    top = metrics.top_enterprises(con, year, as_of, 10)
+    banks = metrics.bank_breakdown(con, year, as_of)
+    first = metrics.first_time_borrowers(con, year, as_of)
+
+    paragraphs = [_headline(city, tp, as_of)]
+    paragraphs.append(f"{month}月当月，全市新增知识产权质押融资{this_month['amount'] / YI:.2f}亿元，{int(this_month['loans'])}笔。")
+    district_text, lagging = _districts_paragraph(districts)
+    paragraphs.append(district_text)
+    if len(banks):
+        lead = banks.head(3)
+        paragraphs.append(
+            "从金融机构看，" + "、".join(f"{r['bank']}（{r['amount'] / YI:.2f}亿元，占{formats.pct(r['share'])}）" for _, r in lead.iterrows())
+            + f"发放金额居前，共有{int((banks['amount'] > 0).sum())}家银行开展知识产权质押融资业务。"
+        )
+    paragraphs.append(f"今年以来全市首贷企业{len(first)}家，详见附表。")
+
+    ranking_table = pd.DataFrame({
+        "排名": districts["rank"].astype("Int64"),
+        "较上月": districts["rank_change"].map(lambda c: "—" if pd.isna(c) or c == 0 else f"{'↑' if c > 0 else '↓'}{abs(int(c))}"),
+        "区县": districts["name"],
+        "质押融资(亿元)": districts["loan_amount"].map(lambda v: f"{v / YI:.2f}"),
+        "年度目标(亿元)": districts["t_loan_amount"].map(lambda v: "—" if pd.isna(v) else f"{v / YI:.2f}"),
+        "完成率": districts["c_loan_amount"].map(formats.pct),
+        "状态": districts["status"].fillna("无目标"),
+        "发明专利(件)": districts["invention_patents"].astype(int),
+        "惠及企业(家)": districts["enterprises"].astype(int),
+        "首贷企业(家)": districts["first_time_enterprises"].astype(int),
+    })
+    enterprise_table = pd.DataFrame({
+        "序号": range(1, len(top) + 1), "企业名称": top["name"], "所属区县": top["district"],
+        "融资额(万元)": top["amount"].map(lambda v: f"{v / WAN:,.2f}"), "笔数": top["loans"],
+        "贷款银行": top["banks"],
+    })
+    bank_table = pd.DataFrame({
+        "质权人": banks["bank"], "融资额(亿元)": banks["amount"].map(lambda v: f"{v / YI:.2f}"),
+        "占比": banks["share"].map(formats.pct), "笔数": banks["loans"],
+        "同比": banks["yoy"].map(formats.signed_pct),
+    })
+    first_table = pd.DataFrame({
+        "企业名称": first["name"], "所属区县": first["district"],
+        "首贷日期": pd.to_datetime(first["first_loan_date"]).dt.strftime("%Y-%m-%d"),
+        "融资额(万元)": first["amount"].map(lambda v: f"{v / WAN:,.2f}"), "贷款银行": first["banks"],
+    })
+    figures = {
+        "累计进度": charts.cumulative_vs_target(series, city["t_loan_amount"], metrics.year_end_projection(con, year, as_of), year, as_of),
+        "区县完成率": charts.completion_ranking(ranking, tp, year, as_of),
+        "银行": charts.horizontal_bars(banks["bank"].head(10).tolist(), (banks["amount"].head(10) / YI).tolist(),
+                                     f"{year}年各银行质押融资额（前10家）", "亿元", as_of),
+        "分月热力": charts.district_month_heatmap(metrics.district_month_matrix(con, year, as_of), year, as_of),
+    }
+    return Bulletin(year, month, as_of, f"{year}年{month}月全市知识产权质押融资工作通报", paragraphs,
+                    ranking_table, lagging, enterprise_table, bank_table, first_table, figures)
+
+
+# -- documents -----------------------------------------------------------------------------
+def _set_east_asian_font(run, name: str) -> None:
+    from docx.oxml.ns import qn
+
+    run.font.name = name
+    properties = run._element.get_or_add_rPr()
+    fonts = properties.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = properties.makeelement(qn("w:rFonts"), {})
+        properties.append(fonts)
+    fonts.set(qn("w:eastAsia"), name)
+
+
+def _paragraph(document, text: str, size: float = 12, bold: bool = False, align=None, font: str = "仿宋", indent: bool = True):
+    from docx.shared import Pt
+
+    paragraph = document.add_paragraph()
+    if align is not None:
+        paragraph.alignment = align
+    if indent:
+        paragraph.paragraph_format.first_line_indent = Pt(size * 2)
+    paragraph.paragraph_format.space_after = Pt(6)
+    run = paragraph.add_run(text)
+    run.font.size = Pt(size)
+    run.bold = bold
+    _set_east_asian_font(run, font)
+    return paragraph
+
+
+def _table(document, frame: pd.DataFrame) -> None:
+    from docx.shared import Pt
+
+    table = document.add_table(rows=1, cols=len(frame.columns))
+    table.style = "Table Grid"
+    for cell, name in zip(table.rows[0].cells, frame.columns):
+        cell.text = ""
+        run = cell.paragraphs[0].add_run(str(name))
+        run.bold = True
+        run.font.size = Pt(10)
+        _set_east_asian_font(run, "黑体")
+    for values in frame.itertuples(index=False):
+        cells = table.add_row().cells
+        for cell, value in zip(cells, values):
+            run = cell.paragraphs[0].add_run("—" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value))
+            run.font.size = Pt(10)
+            _set_east_asian_font(run, "宋体")
+
+
+def to_docx(bulletin: Bulletin, images: dict[str, bytes] | None = None) -> bytes:
+    """The bulletin as a Word document; images (PNG bytes by chart name) are placed after the text."""
+    from docx import Document
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Cm
+
+    document = Document()
+    section = document.sections[0]
+    section.left_margin = section.right_margin = Cm(2.5)
+    _paragraph(document, bulletin.title, size=18, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, font="黑体", indent=False)
+    _paragraph(document, f"（数据截至{formats.date_cn(bulletin.as_of)}）", size=12,
+               align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
+    for text in bulletin.paragraphs:
+        _paragraph(document, text, size=14)
+    for heading, frame in (
+        ("一、各区县质押融资目标完成情况排名", bulletin.ranking),
+        ("二、质押融资额前10位企业", bulletin.enterprises),
+        ("三、各银行质押融资情况", bulletin.banks),
+    ):
+        _paragraph(document, heading, size=14, bold=True, font="黑体", indent=False)
+        _table(document, frame)
+    if images:
+        _paragraph(document, "四、图表", size=14, bold=True, font="黑体", indent=False)
+        for name, data in images.items():
+            document.add_picture(io.BytesIO(data), width=Cm(16))
+            _paragraph(document, f"图：{name}", size=10, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
+    _paragraph(document, "附表：首贷企业名单", size=14, bold=True, font="黑体", indent=False)
+    _table(document, bulletin.first_time if len(bulletin.first_time) else pd.DataFrame({"说明": ["本期无首贷企业"]}))
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def to_xlsx(bulletin: Bulletin) -> bytes:
+    summary = pd.DataFrame({"项目": ["标题", "数据截至", *[f"第{i}段" for i in range(1, len(bulletin.paragraphs) + 1)]],
+                            "内容": [bulletin.title, formats.date_cn(bulletin.as_of), *bulletin.paragraphs]})
+    return xlsx_bytes({
+        "通报正文": summary, "区县排名": bulletin.ranking, "重点企业": bulletin.enterprises,
+        "银行": bulletin.banks, "首贷企业": bulletin.first_time,
+    })
+
+
+def render_images(bulletin: Bulletin) -> dict[str, bytes]:
+    """Every chart of the bulletin as a 2x PNG, with one browser for all of them."""
+    from pledge import render
+
+    with render.renderer() as to_png:
+        return {name: to_png(fig) for name, fig in bulletin.charts.items()}

@@ -1,0 +1,90 @@
+"""The monthly bulletin: its numbers are the metrics layer's, its tables are in rank order, its
+charts are real 2x PNGs with Chinese text drawn (not tofu)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import plotly.graph_objects as go
+import pytest
+from docx import Document
+from PIL import Image
+
+from pledge import bulletin, metrics, render
+from tests.test_cli import run
+from tests.test_metrics import city  # noqa: F401  (fixture)
+
+needs_chromium = pytest.mark.skipif(bool(render.missing()), reason="chromium or fonts-noto-cjk not installed")
+
+
+def test_bulletin_text_and_tables_come_from_the_metrics_layer(city):
+    with city.read() as con:
+        report = bulletin.build(con, 2025, 6)
+        progress = metrics.district_progress(con, 2025, dt.date(2025, 6, 30))
+    city_row = progress.iloc[0]
+    assert report.as_of == dt.date(2025, 6, 30)
+    headline = report.paragraphs[0]
+    assert headline.startswith("截至2025年6月30日，全市累计完成知识产权质押融资0.65亿元")
+    assert f"完成年度目标（1.90亿元）的{city_row['c_loan_amount'] * 100:.1f}%" in headline
+    assert "低于序时进度15.4个百分点" in headline and "同比增长364.3%" in headline
+    assert "6月当月，全市新增知识产权质押融资0.20亿元，1笔。" in report.paragraphs[1]
+    assert list(report.ranking["区县"]) == ["西山区", "高新技术产业开发区", "东湖区", "临江县"]
+    assert list(report.ranking["较上月"]) == ["—", "↑1", "↓1", "—"]
+    assert report.lagging == ["东湖区（20.0%）"]
+
+
+def test_docx_reads_back_with_the_same_numbers(city, tmp_path):
+    with city.read() as con:
+        report = bulletin.build(con, 2025, 6)
+    fake_png = io.BytesIO()
+    Image.new("RGB", (1920, 1080), "white").save(fake_png, format="PNG")
+    document = Document(io.BytesIO(bulletin.to_docx(report, {"累计进度": fake_png.getvalue()})))
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "2025年6月全市知识产权质押融资工作通报" in text
+    assert "全市累计完成知识产权质押融资0.65亿元" in text
+    ranking = document.tables[0]
+    assert [row.cells[2].text for row in ranking.rows[1:]] == ["西山区", "高新技术产业开发区", "东湖区", "临江县"]
+    assert [row.cells[0].text for row in ranking.rows[1:]] == ["1", "2", "3", "4"]
+    assert ranking.rows[1].cells[5].text == "62.5%"
+    assert len(document.inline_shapes) == 1
+
+
+def test_xlsx_neutralises_formulas(city, tmp_path):
+    import openpyxl
+
+    with city.read() as con:
+        report = bulletin.build(con, 2025, 6)
+    report.enterprises.loc[0, "企业名称"] = "=HYPERLINK(\"http://x\")"
+    book = openpyxl.load_workbook(io.BytesIO(bulletin.to_xlsx(report)))
+    assert book.sheetnames == ["通报正文", "区县排名", "重点企业", "银行", "首贷企业"]
+    cell = book["重点企业"]["B2"]
+    assert cell.data_type == "s" and cell.value.startswith("'=")
+
+
+@needs_chromium
+def test_chart_png_is_2x_and_draws_chinese_glyphs():
+    def title_png(text: str) -> Image.Image:
+        fig = go.Figure()
+        fig.update_layout(title={"text": text, "font": {"size": 40, "family": "Noto Sans CJK SC"}},
+                          paper_bgcolor="white", plot_bgcolor="white", xaxis_visible=False, yaxis_visible=False)
+        return Image.open(io.BytesIO(render.png(fig))).convert("L")
+
+    first, second = title_png("知识产权质押"), title_png("融资监测通报")
+    assert first.size == (1920, 1080)  # 960 x 540 at 2x: 16:9
+    band = (0, 0, 1200, 200)
+    ink = sum(1 for v in first.crop(band).tobytes() if v < 128)
+    assert ink > 2000  # something was drawn
+    # Tofu boxes look alike whatever the character; real glyphs differ from one text to another.
+    assert first.crop(band).tobytes() != second.crop(band).tobytes()
+
+
+@needs_chromium
+def test_cli_writes_the_bulletin_with_charts(city, tmp_path):
+    out = tmp_path / "通报.docx"
+    result = run("bulletin", "--year", "2025", "--month", "6", "--out", str(out), db=city.path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    document = Document(str(out))
+    assert len(document.inline_shapes) == 4
+    images = [Image.open(io.BytesIO(part.blob)) for part in document.part.package.parts if part.content_type == "image/png"]
+    assert images and all(image.size == (1920, 1080) for image in images)
