@@ -23,7 +23,7 @@ if current.empty:
     widgets.empty(f"{year}年1月1日至{formats.date_cn(as_of)}没有质押贷款记录。")
     st.stop()
 
-left, right = st.columns([3, 2])
+left, right = widgets.side_by_side(2, [3, 2])
 with left:
     widgets.chart(charts.horizontal_bars(current["bank"].tolist(), (current["amount"] / YI).tolist(),
                                          f"{year}年各银行质押融资额", "亿元", as_of), f"各银行质押融资额_{as_of:%Y%m%d}")

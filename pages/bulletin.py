@@ -34,7 +34,7 @@ with st.container(border=True):
     widgets.table(report.ranking)
     if report.lagging:
         st.markdown(f"滞后区县：{'、'.join(report.lagging)}")
-    left, right = st.columns(2)
+    left, right = widgets.side_by_side(2)
     with left:
         st.markdown("**二、质押融资额前10位企业**")
         widgets.table(report.enterprises)

@@ -73,7 +73,7 @@ st.caption(
 if row["loans"] == 0:
     widgets.empty(f"{choice}在{year}年1月1日至{formats.date_cn(as_of)}没有质押贷款记录。")
 else:
-    left, right = st.columns(2)
+    left, right = widgets.side_by_side(2)
     with left:
         series = query("monthly_cumulative", year, as_of, code)
         widgets.chart(charts.cumulative_vs_target(series, row["t_loan_amount"], query("year_end_projection", year, as_of, code),

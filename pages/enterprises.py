@@ -57,7 +57,7 @@ if selected is not None:
     )
     st.divider()
 
-left, right = st.columns(2)
+left, right = widgets.side_by_side(2)
 with left:
     top = query("top_enterprises", year, as_of, 15, scope)
     if top.empty:

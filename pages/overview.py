@@ -30,7 +30,7 @@ cards = st.columns(4)
 for card, metric in zip(cards, ("loan_amount", "invention_patents", "enterprises", "first_time_enterprises")):
     widgets.kpi_card(card, metric, row, tp)
 
-left, right = st.columns(2)
+left, right = widgets.side_by_side(2)
 with left:
     series = query("monthly_cumulative", year, as_of, scope)
     projection = query("year_end_projection", year, as_of, scope)

@@ -12,7 +12,8 @@ from tests.test_metrics import load_city
 
 pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api")
-PAGES = {"": "知识产权质押融资总览", "districts": "区县进度", "enterprises": "企业", "banks": "质权人（贷款银行）"}
+PAGES = {"": "知识产权质押融资总览", "districts": "区县进度", "enterprises": "企业", "banks": "质权人（贷款银行）",
+         "bulletin": "月度通报"}
 
 
 @pytest.fixture(scope="module")
@@ -61,4 +62,22 @@ def test_overview_shows_charts_with_titles_and_as_of_date(app_url, browser):
     bars = page.eval_on_selector_all(".barlayer .trace:first-child .point path", "els => els.map(e => e.style.fill)")
     # as of 7月5日: 西山 and 高新 ahead (green), 东湖 behind (red), 临江 without a target (grey)
     assert len(bars) == 4 and len(set(bars)) == 3
+    page.close()
+
+
+def test_presentation_mode_hides_the_chrome_and_comes_back(app_url, browser):
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    page.goto(app_url)
+    wait_until_drawn(page)
+    page.get_by_text("截图模式").click()
+    page.get_by_role("button", name="退出截图模式").wait_for()
+    wait_until_drawn(page)
+    assert not page.locator('[data-testid="stSidebar"]').is_visible()
+    assert not page.locator('[data-testid="stDateInput"]').first.is_visible()
+    sizes = page.eval_on_selector_all(".js-plotly-plot .main-svg", "els => els.map(e => [e.clientWidth, e.clientHeight])")
+    assert [1200, 675] in sizes  # 16:9 for slides
+    page.screenshot(path=str(ARTIFACTS / "presentation-mode.png"))
+    page.get_by_role("button", name="退出截图模式").click()
+    page.locator('[data-testid="stSidebar"]').wait_for(state="visible")
+    assert page_problems(page) == []
     page.close()

@@ -14,7 +14,7 @@ from pledge.store import Store
 from tests.test_metrics import USCC_B, city  # noqa: F401  (fixture)
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
-PAGES = ["pages/overview.py", "pages/districts.py", "pages/enterprises.py", "pages/banks.py"]
+PAGES = ["pages/overview.py", "pages/districts.py", "pages/enterprises.py", "pages/banks.py", "pages/bulletin.py"]
 
 
 def open_app(db: Path, monkeypatch, page: str | None = None) -> AppTest:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from pledge import formats
-from ui import session
+from ui import session, style
 from ui.data import query
 
 
@@ -30,7 +30,7 @@ def _reset_as_of() -> None:
 
 
 def render() -> Period | None:
-    for key in ("year", "as_of"):  # keep the choice when the user moves to another page
+    for key in ("year", "as_of", "presentation"):  # keep the choice when the user moves to another page
         if key in st.session_state:
             st.session_state[key] = st.session_state[key]
     years = query("years_with_data")
@@ -57,6 +57,8 @@ def render() -> Period | None:
             f"{fresh['last_import_file']}（{fresh['last_import_at']:%Y-%m-%d %H:%M}）" if fresh["last_import_at"] else "—"
         )
         st.caption(f"数据截至：{formats.date_cn(fresh['latest_loan_date'])}  \n最近导入：{last_import}")
+        st.toggle("截图模式", key="presentation", help="隐藏侧栏、工具栏和控件，图表按16:9显示，便于截图或投影")
+    style.presentation()
     user = session.current_user()
     if user is not None and user.district_code:
         return Period(year, as_of, user.district_code, user.district_name)

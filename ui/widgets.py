@@ -8,6 +8,7 @@ import streamlit as st
 
 from pledge import charts, formats, metrics
 from pledge.export import xlsx_bytes
+from ui import style
 
 
 def figure_value(metric: str, value) -> str:
@@ -44,7 +45,18 @@ def kpi_card(container, metric: str, row: pd.Series, time_progress: float) -> No
 
 
 def chart(fig: go.Figure, file_name: str, key: str | None = None) -> None:
+    if style.presenting():  # 16:9 for slides and projectors
+        fig = go.Figure(fig).update_layout(width=1200, height=675)
+        st.plotly_chart(fig, width="content", theme=None, config=charts.config(file_name), key=key)
+        return
     st.plotly_chart(fig, width="stretch", theme=None, config=charts.config(file_name), key=key)
+
+
+def side_by_side(count: int = 2, spec=None):
+    """Columns on screen; stacked full-width blocks in 截图模式 so each chart can be 16:9."""
+    if style.presenting():
+        return [st.container() for _ in range(count)]
+    return st.columns(spec or count)
 
 
 def xlsx_download(sheets: dict[str, pd.DataFrame], file_name: str, label: str = "下载 Excel", key: str | None = None) -> None:
