@@ -9,6 +9,7 @@ import argparse
 import datetime as dt
 import getpass
 import json
+import logging
 import sys
 from pathlib import Path
 
@@ -274,6 +275,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="FILE.docx")
     p.set_defaults(func=cmd_bulletin)
 
+    p = sub.add_parser("restore", parents=[common], help="从导入前的自动备份恢复数据库")
+    p.add_argument("backup", nargs="?", help="备份文件名（默认最新的一个）")
+    p.add_argument("--list", action="store_true", help="列出备份，新的在前")
+    p.set_defaults(func=cmd_restore)
+
     p = sub.add_parser("demo", parents=[common], help="生成示例市演示数据")
     p.add_argument("--today", type=_date, help=argparse.SUPPRESS)
     p.add_argument("--seed", type=int, default=2025, help=argparse.SUPPRESS)
@@ -281,7 +287,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def cmd_restore(args, store: Store) -> int:
+    backups = store.backups()
+    if args.list or not backups:
+        if not backups:
+            print("没有备份（每次导入或撤销前会自动备份到 data/backups/）")
+            return 0 if args.list else 1
+        for i, path in enumerate(backups, start=1):
+            print(f"{i:>3}  {path.name}")
+        return 0
+    chosen = Path(args.backup) if args.backup else backups[0]
+    if args.backup and not chosen.exists():
+        chosen = store.backup_dir / args.backup
+    if not chosen.exists():
+        print(f"✘ 找不到备份 {args.backup}")
+        return 1
+    saved = store.restore(chosen)
+    print(f"✔ 已从 {chosen.name} 恢复数据库" + (f"；恢复前的数据库已另存为 {saved.name}" if saved else ""))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     args = build_parser().parse_args(argv)
     store = Store(args.db)
     try:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import json
+import os
+import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -55,12 +57,20 @@ def _archive(store: Store, parsed: ParsedFile) -> str:
     return relative.as_posix()
 
 
+def _pause_for_fault_tests() -> None:
+    """Fault injection: the SIGKILL test stops a load here, after its rows went in, before commit."""
+    pause = os.environ.get("PLEDGE_FAULT_PAUSE_BEFORE_COMMIT")
+    if pause:
+        print("PAUSED_BEFORE_COMMIT", flush=True)
+        time.sleep(float(pause))
+
+
 def load(store: Store, parsed: ParsedFile, user: str | None = None) -> LoadResult:
     if not parsed.ok:
         raise LoadRefused(f"文件“{parsed.file_name}”有{len(parsed.errors)}处错误，未导入任何数据")
     user = user or default_user()
-    with store.write() as con:
-        same = fetch_one(con, 
+    with store.write(backup=f"before-{parsed.kind}") as con:
+        same = fetch_one(con,
             "SELECT id FROM batches WHERE sha256 = ? AND kind = ? AND status = 'active' ORDER BY id DESC LIMIT 1",
             [parsed.sha256, parsed.kind],
         )
@@ -80,6 +90,7 @@ def load(store: Store, parsed: ParsedFile, user: str | None = None) -> LoadResul
         counts = {"loans": _load_loans, "targets": _load_targets, "districts": _load_districts}[parsed.kind](
             con, parsed, batch_id
         )
+        _pause_for_fault_tests()
         con.execute(
             "UPDATE batches SET rows_new = ?, rows_updated = ?, rows_duplicate = ? WHERE id = ?",
             [counts["new"], counts["updated"], counts["duplicate"], batch_id],
@@ -218,7 +229,7 @@ def refresh_enterprises(con: duckdb.DuckDBPyConnection) -> None:
 def undo(store: Store, batch_id: int, user: str | None = None) -> dict:
     """Undo one batch: its rows stop counting and the rows it replaced count again."""
     user = user or default_user()
-    with store.write() as con:
+    with store.write(backup=f"before-undo-{batch_id}") as con:
         row = fetch_one(con, "SELECT kind, status, file_name FROM batches WHERE id = ?", [batch_id])
         if row is None:
             raise LoadRefused(f"没有第{batch_id}批导入记录")

@@ -20,6 +20,9 @@ MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 # An .xlsx is a zip: refuse one that would inflate beyond this (zip bombs).
 MAX_UNZIPPED_BYTES = 500 * 1024 * 1024
 
+# Backups taken before each import, kept newest first under data/backups/.
+KEEP_BACKUPS = int(os.environ.get("PLEDGE_KEEP_BACKUPS", "20"))
+
 # How long a reader or writer waits for another process that holds the database file.
 LOCK_TIMEOUT_SECONDS = float(os.environ.get("PLEDGE_LOCK_TIMEOUT", "30"))
 

@@ -10,7 +10,9 @@ a lock file queues the writers.
 
 from __future__ import annotations
 
+import logging
 import os
+import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -22,6 +24,8 @@ from filelock import FileLock, Timeout
 
 from pledge import schema, settings
 from pledge.sql import fetch_one
+
+log = logging.getLogger(__name__)
 
 
 class StoreBusy(RuntimeError):
@@ -117,6 +121,8 @@ class Store:
                 waited = time.monotonic() - started
                 if waited >= self.timeout:
                     raise StoreBusy(self.path, waited) from error
+                if delay == 0.02:
+                    log.warning("数据库正被另一个程序写入（如正在进行的导入），正在等待（最多%.0f秒）……", self.timeout)
                 time.sleep(delay)
                 delay = min(delay * 2, 0.5)
 
@@ -131,30 +137,85 @@ class Store:
                 con.close()
 
     @contextmanager
-    def write(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """One transaction: committed when the block ends, rolled back if it raises."""
+    def _writer_lock(self) -> Iterator[None]:
+        """Held by one writer at a time, across processes and threads."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         lock = FileLock(str(self.path) + ".lock")
         try:
-            lock.acquire(timeout=self.timeout)
-        except Timeout as error:
-            raise StoreBusy(self.path, self.timeout) from error
+            lock.acquire(timeout=0)
+        except Timeout:
+            log.warning("数据库正被另一个导入或撤销占用，正在排队等待（最多%.0f秒）……", self.timeout)
+            try:
+                lock.acquire(timeout=self.timeout)
+            except Timeout as error:
+                raise StoreBusy(self.path, self.timeout) from error
         try:
             with self._rw.writing():
-                con = self._connect(read_only=False)
-                try:
-                    schema.upgrade(con)
-                    con.execute("BEGIN")
-                    try:
-                        yield con
-                    except BaseException:
-                        con.execute("ROLLBACK")
-                        raise
-                    con.execute("COMMIT")
-                finally:
-                    con.close()
+                yield
         finally:
             lock.release()
+
+    @contextmanager
+    def write(self, backup: str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One transaction: committed when the block ends, rolled back if it raises.
+
+        With `backup`, the file is first copied to backups/ under that label (before an import)."""
+        with self._writer_lock():
+            if backup and self.exists():
+                self._backup(backup)
+            con = self._connect(read_only=False)
+            try:
+                schema.upgrade(con)
+                con.execute("BEGIN")
+                try:
+                    yield con
+                except BaseException:
+                    con.execute("ROLLBACK")
+                    raise
+                con.execute("COMMIT")
+            finally:
+                con.close()
+
+    # -- backups ---------------------------------------------------------------------------
+    @property
+    def backup_dir(self) -> Path:
+        return self.path.parent / "backups"
+
+    def _backup(self, label: str) -> Path:
+        """Copy the file while we hold the writer lock: no other writer, nothing half-written."""
+        self.backup_dir.mkdir(parents=True, exist_ok=True)
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in label)[:40]
+        target = self.backup_dir / f"{self.path.stem}-{stamp}-{time.monotonic_ns() % 10**6:06d}-{safe}.duckdb"
+        shutil.copy2(self.path, target)
+        wal = self.path.with_name(self.path.name + ".wal")
+        if wal.exists():
+            shutil.copy2(wal, target.with_name(target.name + ".wal"))
+        for old in self.backups()[settings.KEEP_BACKUPS:]:
+            old.unlink(missing_ok=True)
+            old.with_name(old.name + ".wal").unlink(missing_ok=True)
+        return target
+
+    def backups(self) -> list[Path]:
+        """Backups, newest first."""
+        if not self.backup_dir.exists():
+            return []
+        return sorted(self.backup_dir.glob(f"{self.path.stem}-*.duckdb"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+
+    def restore(self, backup: Path) -> Path:
+        """Put a backup in place of the file; the current file is backed up first. Returns that copy."""
+        if not backup.exists():
+            raise FileNotFoundError(backup)
+        with self._writer_lock():
+            current = self._backup("before-restore") if self.exists() else None
+            tmp = self.path.with_name(self.path.name + ".restoring")
+            shutil.copy2(backup, tmp)
+            self.path.with_name(self.path.name + ".wal").unlink(missing_ok=True)
+            wal = backup.with_name(backup.name + ".wal")
+            if wal.exists():
+                shutil.copy2(wal, self.path.with_name(self.path.name + ".wal"))
+            tmp.replace(self.path)
+        return current
 
     def ensure_schema(self) -> None:
         """Create the file or upgrade an older one in place."""
