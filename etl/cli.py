@@ -169,6 +169,12 @@ def cmd_undo(args, store: Store) -> int:
 def cmd_demo(args, store: Store) -> int:
     from etl.demo import build_demo
 
+    if store.exists():
+        if store.get_meta("demo") is None:
+            print("✘ 数据库中已有正式数据，不能覆盖为演示数据（请用 --db 指定另一个文件）")
+            return 1
+        for path in (store.path, store.path.with_name(store.path.name + ".wal")):
+            path.unlink(missing_ok=True)  # a demo database is rebuilt from scratch
     _log("正在生成示例市演示数据 ……")
     summary = build_demo(store, today=args.today, seed=args.seed)
     print(f"✔ 演示数据已生成：{store.path}（{summary.get('loans', '?')}笔贷款）")
