@@ -9,8 +9,8 @@ from pledge import charts, formats, metrics
 from ui import sidebar, widgets
 from ui.data import query
 
-st.title("区县进度")
 period = sidebar.render()
+st.title("区县进度")
 if period is None:
     widgets.empty("还没有任何数据。请先导入区县名单、年度目标和质押融资台账。")
     st.stop()
@@ -24,7 +24,7 @@ YI, WAN = metrics.SCALE["loan_amount"], 10_000
 
 table = pd.DataFrame({
     "排名": districts["rank"],
-    "较上月": districts["rank_change"],
+    "较上月": districts["rank_change"].map(formats.rank_change),
     "区县": districts["name"],
     "状态": districts["status"].fillna("无目标"),
     "质押融资(亿元)": districts["loan_amount"] / YI,
@@ -46,7 +46,7 @@ table = pd.DataFrame({
 })
 st.subheader(f"区县排名（截至{formats.date_cn(as_of)}，序时进度{formats.pct(tp)}）")
 widgets.table(table, {
-    "较上月": "{:+.0f}", "质押融资(亿元)": "{:.2f}", "融资目标(亿元)": "{:.2f}", "户均融资(万元)": "{:,.2f}",
+"质押融资(亿元)": "{:.2f}", "融资目标(亿元)": "{:.2f}", "户均融资(万元)": "{:,.2f}",
     "专利目标(件)": "{:,.0f}", "企业目标(家)": "{:,.0f}", "首贷目标(家)": "{:,.0f}",
     **{c: "{:.1f}%" for c in ("融资完成率", "专利完成率", "企业完成率", "首贷完成率", "普惠占比")}, "同比": "{:+.1f}%",
 })

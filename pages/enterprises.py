@@ -10,8 +10,8 @@ from pledge import charts, formats, metrics
 from ui import sidebar, widgets
 from ui.data import query
 
-st.title("企业")
 period = sidebar.render()
+st.title("企业")
 if period is None:
     widgets.empty("还没有任何数据。请先导入质押融资台账。")
     st.stop()

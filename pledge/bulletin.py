@@ -116,7 +116,7 @@ def build(con: duckdb.DuckDBPyConnection, year: int, month: int) -> Bulletin:
 
     ranking_table = pd.DataFrame({
         "排名": districts["rank"].astype("Int64"),
-        "较上月": districts["rank_change"].map(lambda c: "—" if pd.isna(c) or c == 0 else f"{'↑' if c > 0 else '↓'}{abs(int(c))}"),
+        "较上月": districts["rank_change"].map(formats.rank_change),
         "区县": districts["name"],
         "质押融资(亿元)": districts["loan_amount"].map(lambda v: f"{v / YI:.2f}"),
         "年度目标(亿元)": districts["t_loan_amount"].map(lambda v: "—" if pd.isna(v) else f"{v / YI:.2f}"),

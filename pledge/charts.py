@@ -94,8 +94,8 @@ def completion_ranking(progress: pd.DataFrame, time_progress: float, year: int, 
         cliponaxis=False, hovertemplate="%{y}：%{text}<extra></extra>", showlegend=False,
     ))
     fig.add_vline(x=time_progress * 100, line={"color": "#333", "dash": "dash", "width": 1.5})
-    fig.add_annotation(x=time_progress * 100, y=1.0, yref="paper", text=f"序时进度{time_progress * 100:.1f}%",
-                       showarrow=False, yshift=10, font={"size": 12})
+    fig.add_annotation(x=time_progress * 100, y=1.0, yref="paper", yanchor="bottom", text=f"序时进度{time_progress * 100:.1f}%",
+                       showarrow=False, yshift=4, font={"size": 12})
     for status, color in STATUS_COLORS.items():  # a legend for the colours
         fig.add_bar(x=[None], y=[None], name=status, marker_color=color, orientation="h")
     fig.update_layout(title=title(f"{year}年各区县质押融资目标完成率", "%", as_of), barmode="overlay", bargap=0.35)

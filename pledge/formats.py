@@ -6,9 +6,13 @@ import datetime as dt
 import math
 import unicodedata
 
+import pandas as pd
+
 
 def _missing(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float) and math.isnan(value)
 
 
 def yi(value_yi, digits: int = 2) -> str:
@@ -60,3 +64,10 @@ def text_table(headers: list[str], rows: list[list[str]]) -> str:
 
     rule = "  ".join("-" * w for w in widths)
     return "\n".join([line(headers), rule, *(line(r) for r in rows)])
+
+
+def rank_change(change) -> str:
+    """+2 -> '↑2', -1 -> '↓1', 0 or unknown -> '—'."""
+    if _missing(change) or change == 0:
+        return "—"
+    return f"{'↑' if change > 0 else '↓'}{abs(int(change))}"

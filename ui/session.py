@@ -66,9 +66,9 @@ def require(role: str) -> auth.User:
 def user_badge(user: auth.User) -> None:
     with st.sidebar:
         if not accounts_exist():
-            st.info(
-                "**演示模式**：尚未创建账户，所有页面开放。创建第一个管理员：\n\n"
-                "`python -m etl users add admin --role admin`", icon=":material/lock_open:"
+            st.caption(
+                ":material/lock_open: **演示模式**：尚未创建账户，所有页面开放",
+                help="创建第一个管理员后即需登录：python -m etl users add admin --role admin",
             )
             return
         scope = f"，{user.district_name}" if user.district_name else ""

@@ -35,9 +35,9 @@ def render() -> Period | None:
             st.session_state[key] = st.session_state[key]
     years = query("years_with_data")
     fresh = query("freshness")
+    if fresh["demo"]:
+        st.badge(f"演示数据：{fresh['demo']}为虚构城市，数字仅供演示", icon=":material/science:", color="orange")
     with st.sidebar:
-        if fresh["demo"]:
-            st.warning(f"**演示数据**：{fresh['demo']}为虚构城市，数字仅供演示", icon="🧪")
         if not years:
             return None
         if st.session_state.get("year") not in years:

@@ -6,7 +6,7 @@ import streamlit as st
 
 _CSS = """
 <style>
-  .block-container { padding-top: 2.2rem; padding-bottom: 2rem; }
+  .block-container { padding-top: 3.6rem; padding-bottom: 2rem; }
   h1 { font-size: 2rem !important; padding-bottom: 0.2rem !important; }
   [data-testid="stMetricValue"] { font-size: 2rem; }
   [data-testid="stCaptionContainer"] { color: #555; }

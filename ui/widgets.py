@@ -29,7 +29,7 @@ def kpi_card(container, metric: str, row: pd.Series, time_progress: float) -> No
     with container.container(border=True):
         st.metric(
             metrics.LABELS[metric], figure_value(metric, actual),
-            delta=None if pd.isna(yoy) else f"同比 {formats.signed_pct(yoy)}",
+            delta=None if pd.isna(yoy) else f"{formats.signed_pct(yoy)} 同比",  # the sign leads: arrow and colour follow
         )
         if pd.isna(target):
             st.caption("未设定年度目标")
