@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import re
+import functools
+import operator
 
 USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # no I, O, S, V, Z
 _USCC_VALUE = {c: i for i, c in enumerate(USCC_CHARSET)}
@@ -17,7 +18,6 @@ PATENT_TYPES = {
 }
 _PATENT_WEIGHTS_12 = (2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5)
 _PATENT_WEIGHTS_8 = (2, 3, 4, 5, 6, 7, 8, 9)
-_PATENT_RE = re.compile(r"^(\d{12}|\d{8})\.?([0-9X])$")
 
 
 def uscc_check_char(first17: str) -> str:
@@ -40,10 +40,11 @@ def uscc_problem(code: str) -> str | None:
 
 def patent_check_char(digits: str) -> str:
     weights = _PATENT_WEIGHTS_12 if len(digits) == 12 else _PATENT_WEIGHTS_8
-    value = sum(int(d) * w for d, w in zip(digits, weights, strict=True)) % 11
+    value = sum(map(operator.mul, map(int, digits), weights)) % 11
     return "X" if value == 10 else str(value)
 
 
+@functools.lru_cache(maxsize=1 << 16)  # the same patent is often pledged again, and listed in every cumulative file
 def parse_patent_number(token: str) -> tuple[str, str]:
     """Normalise one patent number ("ZL202310123456.6", "202310123456.6", "2023101234566").
 
@@ -52,10 +53,11 @@ def parse_patent_number(token: str) -> tuple[str, str]:
     text = token.strip().upper().replace(" ", "")
     if text.startswith("ZL"):
         text = text[2:]
-    match = _PATENT_RE.match(text)
-    if not match:
+    digits, dot, check = text.partition(".")
+    if not dot:
+        digits, check = text[:-1], text[-1:]
+    if not (len(digits) in (8, 12) and digits.isdigit() and digits.isascii() and len(check) == 1 and check in "0123456789X"):
         raise ValueError(f"专利号“{token}”格式不对（应为12位数字加校验位，如ZL202310123456.6）")
-    digits, check = match.groups()
     expected = patent_check_char(digits)
     if check != expected:
         raise ValueError(f"专利号“{token}”校验位错误（应为{expected}）")

@@ -254,7 +254,7 @@ def apply_unique(values: Iterable, fn: Callable) -> tuple[list, dict[int, str]]:
     results: list = []
     errors: dict[int, str] = {}
     for i, value in enumerate(values):
-        key = (type(value), value)
+        key = value if type(value) is str else (type(value), value)  # 1, 1.0 and True stay apart
         try:
             outcome = cache[key]
         except KeyError:

@@ -221,13 +221,33 @@ def _text_cells(row: list) -> list[str]:
     return [t for t in (to_text(c) for c in row) if t]
 
 
+def _leading_texts(cells: list, count: int = 3) -> list[str]:
+    """The first non-blank cells as stripped text: enough to spot 合计 rows and repeated headers
+    without normalising every cell of every row."""
+    found = []
+    for cell in cells:
+        if cell is None or cell == "":
+            continue
+        text = str(cell).strip()
+        if text:
+            found.append(text)
+            if len(found) == count:
+                break
+    return found
+
+
+def _cell(row: list, i: int):
+    value = row[i] if i < len(row) else None
+    return None if value is None or value == "" or (type(value) is str and not value.strip()) else value
+
+
 def _collect_rows(parsed: ParsedFile, headers: list[Header]) -> _Rows:
     rows = _Rows()
     kind = columns.KINDS[parsed.kind]
-    for f in kind.fields:
-        rows.cells[f.name] = []
-    present = {f.name for h in headers for f in kind.fields if f.name in h.columns}
-    header_words = {columns.clean_header(c.header)[0] for h in headers for c in h.columns.values()}
+    present = [f.name for f in kind.fields if any(f.name in h.columns for h in headers)]
+    for name in present:
+        rows.cells[name] = []
+    header_words = {c.header.replace(" ", "") for h in headers for c in h.columns.values()}
     for header in headers:
         sheet = header.sheet
         for f in kind.fields:
@@ -235,30 +255,32 @@ def _collect_rows(parsed: ParsedFile, headers: list[Header]) -> _Rows:
                 col = header.columns[f.name]
                 rows.headers[(sheet.name, f.name)] = f"{col.header}（{column_letter(col.index)}列）"
                 rows.units[(sheet.name, f.name)] = col.unit or header.table_unit
+        kept = []
         for r in range(header.data_start, len(sheet.rows)):
-            cells = sheet.rows[r]
-            texts = _text_cells(cells)
-            if not texts:
+            leading = _leading_texts(sheet.rows[r])
+            if not leading or _FOOTER.match(leading[0]):
                 parsed.rows_skipped += 1
-                continue
-            mapped = {
-                name: (cells[col.index] if col.index < len(cells) else None)
-                for name, col in header.columns.items()
-            }
-            if any(_FOOTER.match(t) for t in texts[:3]) or all(normalise.is_blank(v) for v in mapped.values()):
-                parsed.rows_skipped += 1
-                continue
-            if sum(columns.clean_header(t)[0] in header_words for t in texts) >= 3:
+            elif sum(t.replace(" ", "") in header_words for t in leading) >= 2:
                 parsed.rows_skipped += 1  # the header repeated, as on every printed page
+            else:
+                kept.append(r)
+        # Column by column: cheaper than row by row for a 100,000-row ledger.
+        picked = {}
+        for name in present:
+            col = header.columns.get(name)
+            if col is None:
+                picked[name] = [None] * len(kept)
+                continue
+            i = col.index
+            picked[name] = [_cell(sheet.rows[r], i) for r in kept]
+        for n, r in enumerate(kept):
+            if all(picked[name][n] is None for name in present):
+                parsed.rows_skipped += 1  # only a 序号 or a remark: not a record
                 continue
             rows.sheet.append(sheet.name)
             rows.row.append(r + 1)
-            for name in rows.cells:
-                value = mapped.get(name)
-                rows.cells[name].append(None if normalise.is_blank(value) else value)
-    for name in list(rows.cells):
-        if name not in present:
-            del rows.cells[name]
+            for name in present:
+                rows.cells[name].append(picked[name][n])
     parsed.rows_read = len(rows)
     return rows
 
@@ -391,10 +413,11 @@ def _normalise_loans(parsed: ParsedFile, rows: _Rows, c: _Collector, ref: Refere
             "subsidy_cents": pd.array([None if s is None else int(s * 100) for s in subsidy], dtype="Int64"),
         }
     )
-    frame["row_hash"] = [
-        hashlib.md5(repr((tuple(r), tuple(p))).encode()).hexdigest()
-        for r, p in zip(frame.drop(columns=["source_sheet", "source_row"]).itertuples(index=False), patents)
-    ]
+    # What tells an updated loan from an unchanged one: every normalised value and its patents.
+    values = frame.drop(columns=["source_sheet", "source_row"]).assign(
+        patents=["、".join(f"{no}:{t}" for no, t in p) for p in patents]
+    )
+    frame["row_hash"] = pd.util.hash_pandas_object(values, index=False).map("{:016x}".format)
     parsed.frame = frame
     parsed.patents = pd.DataFrame(
         [(i, no, t) for i, plist in enumerate(patents) for no, t in plist],

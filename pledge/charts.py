@@ -77,7 +77,8 @@ def cumulative_vs_target(
     fig.add_scatter(x=months, y=series["cumulative"] / YI, name=f"{year}年累计", mode="lines+markers",
                     line={"color": ACTUAL, "width": 3})
     fig.update_layout(title=title(f"{scope}{year}年质押融资累计进度", "亿元", as_of), hovermode="x unified")
-    fig.update_yaxes(rangemode="tozero", ticksuffix="")
+    fig.update_yaxes(rangemode="tozero")
+    fig.update_xaxes(tickangle=0, tickfont={"size": 12})
     return _style(fig)
 
 
@@ -124,6 +125,7 @@ def monthly_bars(series: pd.DataFrame, year: int, as_of: dt.date, scope: str) ->
                            text=[f"{v / 10_000:,.0f}" for v in done["amount"]], textposition="outside", cliponaxis=False,
                            name="当月"))
     fig.update_layout(title=title(f"{scope}{year}年分月质押融资额", "万元", as_of), showlegend=False)
+    fig.update_xaxes(tickangle=0, tickfont={"size": 12})
     return _style(fig, height=360)
 
 
