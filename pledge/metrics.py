@@ -168,8 +168,40 @@ WITH scopes AS (
     SELECT code AS scope, name, sort_order FROM v_districts
     UNION ALL SELECT 'CITY', '全市', 0
 ),
-current_figures AS ({_FIGURES_SQL}),
-previous_figures AS ({_FIGURES_SQL.replace("$start", "$prev_start").replace("$end", "$prev_end").replace("$inclusive_threshold", "$prev_inclusive_threshold")}),
+-- One scan of the loans serves both windows: this year to the as-of date and the same window
+-- last year; the amount to the end of the previous month (for 较上月) is a filtered sum of it.
+loans_in AS (
+    SELECT loan_id, district_code, uscc, amount_yuan, first_loan, subsidy_yuan, loan_date,
+           CASE WHEN loan_date >= $start THEN 'cur' ELSE 'prev' END AS w
+    FROM v_loans
+    WHERE loan_date BETWEEN $start AND $end OR loan_date BETWEEN $prev_start AND $prev_end
+),
+per_scope AS (
+    SELECT w, coalesce(district_code, 'CITY')                  AS scope,
+           sum(amount_yuan)                                   AS loan_amount,
+           count(*)                                           AS loans,
+           count(DISTINCT uscc)                               AS enterprises,
+           count(DISTINCT uscc) FILTER (WHERE first_loan)     AS first_time_enterprises,
+           coalesce(sum(subsidy_yuan), 0)                     AS subsidy,
+           count(*) FILTER (WHERE amount_yuan <= CASE w WHEN 'prev' THEN $prev_inclusive_threshold
+                                                        ELSE $inclusive_threshold END) AS inclusive_loans,
+           coalesce(sum(amount_yuan) FILTER (WHERE loan_date <= $month_end), 0) AS month_loan_amount
+    FROM loans_in
+    GROUP BY GROUPING SETS ((w, district_code), (w))
+),
+inventions AS (
+    SELECT w, coalesce(district_code, 'CITY') AS scope, count(DISTINCT patent_no) AS invention_patents
+    FROM (SELECT DISTINCT l.w, l.district_code, p.patent_no
+          FROM loans_in l JOIN loan_patents p USING (loan_id)
+          WHERE p.patent_type = '发明专利')
+    GROUP BY GROUPING SETS ((w, district_code), (w))
+),
+figures AS (
+    SELECT s.*, coalesce(i.invention_patents, 0) AS invention_patents
+    FROM per_scope s LEFT JOIN inventions i USING (w, scope)
+),
+current_figures AS (SELECT * FROM figures WHERE w = 'cur'),
+previous_figures AS (SELECT * FROM figures WHERE w = 'prev'),
 targets AS ({_TARGETS_SQL}),
 joined AS (
     SELECT sc.scope, sc.name, sc.sort_order,
@@ -180,6 +212,7 @@ joined AS (
            coalesce(p.loan_amount, 0) AS prev_loan_amount, coalesce(p.loans, 0) AS prev_loans,
            coalesce(p.invention_patents, 0) AS prev_invention_patents, coalesce(p.enterprises, 0) AS prev_enterprises,
            coalesce(p.first_time_enterprises, 0) AS prev_first_time_enterprises, coalesce(p.subsidy, 0) AS prev_subsidy,
+           coalesce(c.month_loan_amount, 0) AS month_loan_amount,
            t.* EXCLUDE (scope)
     FROM scopes sc
     LEFT JOIN current_figures c USING (scope)
@@ -201,18 +234,27 @@ completed AS (
            first_time_enterprises / nullif(prev_first_time_enterprises, 0) - 1 AS yoy_first_time_enterprises,
            subsidy / nullif(prev_subsidy, 0) - 1                        AS yoy_subsidy,
            inclusive_loans / nullif(loans, 0)                           AS inclusive_share,
-           loan_amount / nullif(enterprises, 0)                         AS per_enterprise
+           loan_amount / nullif(enterprises, 0)                         AS per_enterprise,
+           month_loan_amount / nullif(t_loan_amount, 0)                 AS month_completion
     FROM joined
+),
+ranked AS (
+    SELECT *,
+           CASE WHEN scope <> 'CITY' THEN
+                rank() OVER (PARTITION BY scope = 'CITY'
+                             ORDER BY c_loan_amount IS NULL, c_loan_amount DESC, loan_amount DESC) END AS rank,
+           CASE WHEN scope <> 'CITY' AND $month_end IS NOT NULL THEN
+                rank() OVER (PARTITION BY scope = 'CITY'
+                             ORDER BY month_completion IS NULL, month_completion DESC, month_loan_amount DESC) END AS prev_rank
+    FROM completed
 )
-SELECT *,
+SELECT * EXCLUDE (month_loan_amount, month_completion),
        CASE WHEN c_loan_amount IS NULL THEN NULL
             WHEN c_loan_amount >= $progress THEN '{AHEAD}'
             WHEN c_loan_amount >= $progress - $slightly_behind THEN '{SLIGHTLY_BEHIND}'
             ELSE '{BEHIND}' END AS status,
-       CASE WHEN scope <> 'CITY' THEN
-            rank() OVER (PARTITION BY scope = 'CITY'
-                         ORDER BY c_loan_amount IS NULL, c_loan_amount DESC, loan_amount DESC) END AS rank
-FROM completed
+       prev_rank - rank AS rank_change
+FROM ranked
 ORDER BY scope <> 'CITY', rank, sort_order
 """
 
@@ -222,15 +264,16 @@ def district_progress(con: duckdb.DuckDBPyConnection, year: int, as_of: dt.date)
 
     Money stays in yuan here; callers convert with SCALE. Columns: scope, name, each metric and
     prev_<metric> (same window last year), t_<metric> (target), c_<metric> (completion),
-    yoy_<metric> (change on last year, a ratio), inclusive_share, per_enterprise (yuan), status, rank.
+    yoy_<metric> (change on last year, a ratio), inclusive_share, per_enterprise (yuan), status,
+    rank, prev_rank (at the end of the previous month) and rank_change (positive: moved up).
     """
     start = dt.date(year, 1, 1)
-    prev_end = same_day_last_year(as_of)
     params = {
         **_window_params(start, as_of),
         "prev_start": dt.date(year - 1, 1, 1),
-        "prev_end": prev_end,
+        "prev_end": same_day_last_year(as_of),
         "prev_inclusive_threshold": settings.inclusive_threshold_yuan(year - 1),
+        "month_end": previous_month_end(as_of),
         "year": year,
         "progress": time_progress(year, as_of),
         "slightly_behind": settings.SLIGHTLY_BEHIND_POINTS,
@@ -238,7 +281,8 @@ def district_progress(con: duckdb.DuckDBPyConnection, year: int, as_of: dt.date)
     frame = con.execute(_PROGRESS_SQL, params).df()
     money = [c for c in frame.columns if c.endswith(("loan_amount", "subsidy")) and not c.startswith(("c_", "yoy_"))]
     frame[money + ["per_enterprise"]] = frame[money + ["per_enterprise"]].astype("float64")
-    frame["rank"] = frame["rank"].astype("Int64")
+    for column in ("rank", "prev_rank", "rank_change"):
+        frame[column] = frame[column].astype("Int64")
     return frame
 
 
@@ -381,17 +425,8 @@ def previous_month_end(as_of: dt.date) -> dt.date | None:
 
 
 def ranking(con: duckdb.DuckDBPyConnection, year: int, as_of: dt.date) -> pd.DataFrame:
-    """district_progress plus prev_rank (at the end of the previous month) and rank_change
-    (positive: moved up). The city row has neither."""
-    frame = district_progress(con, year, as_of)
-    earlier = previous_month_end(as_of)
-    if earlier is None:
-        frame["prev_rank"] = pd.array([None] * len(frame), dtype="Int64")
-    else:
-        before = district_progress(con, year, earlier)[["scope", "rank"]].rename(columns={"rank": "prev_rank"})
-        frame = frame.merge(before, on="scope", how="left")
-    frame["rank_change"] = frame["prev_rank"] - frame["rank"]
-    return frame
+    """The district table with 较上月: district_progress already carries prev_rank and rank_change."""
+    return district_progress(con, year, as_of)
 
 
 # -- the year-end projection ---------------------------------------------------------------
