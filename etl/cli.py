@@ -108,9 +108,15 @@ def _summary_table(result: dict) -> str:
     return title + "\n" + formats.text_table(headers, rows)
 
 
-def cmd_summary(args, store: Store) -> int:
+def _has_data(store: Store) -> bool:
     if not store.exists():
         print("数据库还没有数据：先用 python -m etl demo 生成示例数据，或用 python -m etl load 导入文件", file=sys.stderr)
+        return False
+    return True
+
+
+def cmd_summary(args, store: Store) -> int:
+    if not _has_data(store):
         return 1
     with store.read() as con:
         result = metrics.summary(con, args.year, args.as_of)
@@ -125,18 +131,10 @@ def _batches(store: Store) -> list[dict]:
     if not store.exists():
         return []
     with store.read() as con:
-        frame = con.execute(
-            """SELECT id, file_name AS file, kind, sha256, status, loaded_at, user_name AS user,
-                      rows_read, rows_new, rows_updated, rows_duplicate, rows_rejected, rows_skipped,
-                      undone_at, undone_by
-               FROM batches ORDER BY id DESC"""
-        ).fetchall()
-        columns = ["id", "file", "kind", "sha256", "status", "loaded_at", "user", "rows_read", "rows_new",
-                   "rows_updated", "rows_duplicate", "rows_rejected", "rows_skipped", "undone_at", "undone_by"]
-    return [
-        {k: (v.isoformat(sep=" ") if isinstance(v, dt.datetime) else v) for k, v in zip(columns, row)}
-        for row in frame
-    ]
+        frame = metrics.import_batches(con)
+    frame = frame.rename(columns={"file_name": "file", "user_name": "user"}).drop(columns=["archive_path"])
+    records = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    return [{k: (v.isoformat(sep=" ") if hasattr(v, "isoformat") else v) for k, v in r.items()} for r in records]
 
 
 def cmd_batches(args, store: Store) -> int:
@@ -217,8 +215,7 @@ def cmd_users(args, store: Store) -> int:
 def cmd_bulletin(args, store: Store) -> int:
     from pledge import bulletin, render
 
-    if not store.exists():
-        print("数据库还没有数据", file=sys.stderr)
+    if not _has_data(store):
         return 1
     with store.read() as con:
         report = bulletin.build(con, args.year, args.month)

@@ -13,7 +13,7 @@ import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
-from pledge import charts, formats, metrics
+from pledge import charts, formats, metrics, narrative
 from pledge.export import xlsx_bytes
 
 YI, WAN = metrics.SCALE["loan_amount"], 10_000
@@ -42,25 +42,12 @@ def month_end(year: int, month: int) -> dt.date:
     return dt.date(year, month, calendar.monthrange(year, month)[1])
 
 
-def _compare(completion: float, progress: float) -> str:
-    gap = completion - progress
-    if abs(gap) < 0.0005:
-        return "与序时进度持平"
-    return f"{'高于' if gap > 0 else '低于'}序时进度{abs(gap) * 100:.1f}个百分点"
-
-
-def _yoy(change) -> str:
-    if change is None or pd.isna(change):
-        return ""
-    return f"，同比{'增长' if change >= 0 else '下降'}{abs(change) * 100:.1f}%"
-
-
 def _headline(city: pd.Series, tp: float, as_of: dt.date) -> str:
     text = f"截至{formats.date_cn(as_of)}，全市累计完成知识产权质押融资{city['loan_amount'] / YI:.2f}亿元"
     if pd.notna(city["t_loan_amount"]):
         text += (f"，完成年度目标（{city['t_loan_amount'] / YI:.2f}亿元）的{formats.pct(city['c_loan_amount'])}，"
-                 f"序时进度为{formats.pct(tp)}，{_compare(city['c_loan_amount'], tp)}")
-    text += _yoy(city["yoy_loan_amount"]) + "。"
+                 f"序时进度为{formats.pct(tp)}，{narrative.position(city['c_loan_amount'], tp)}")
+    text += narrative.yoy_phrase(city["yoy_loan_amount"]) + "。"
     text += f"累计质押发明专利{int(city['invention_patents'])}件"
     if pd.notna(city["t_invention_patents"]):
         text += f"，完成年度目标的{formats.pct(city['c_invention_patents'])}"

@@ -10,7 +10,8 @@ import pandas as pd
 from pledge import formats, metrics
 
 
-def _position(completion: float, progress: float) -> str:
+def position(completion: float, progress: float) -> str:
+    """高于序时进度3.2个百分点 / 低于… / 与序时进度持平."""
     gap = completion - progress
     if abs(gap) < 0.0005:
         return "与序时进度持平"
@@ -18,19 +19,26 @@ def _position(completion: float, progress: float) -> str:
     return f"{word}序时进度{abs(gap) * 100:.1f}个百分点"
 
 
+def yoy_phrase(change) -> str:
+    """'，同比增长12.3%' (or 下降), empty when there is nothing to compare with."""
+    if change is None or pd.isna(change):
+        return ""
+    return f"，同比{'增长' if change >= 0 else '下降'}{abs(change) * 100:.1f}%"
+
+
+def _head(row: pd.Series, who: str, year: int, as_of: dt.date, no_target: str) -> str:
+    """截至M月D日，<who>完成知识产权质押融资X亿元，占年度目标Y%，高于序时进度Z个百分点"""
+    amount = row["loan_amount"] / metrics.SCALE["loan_amount"]
+    text = f"截至{as_of.month}月{as_of.day}日，{who}完成知识产权质押融资{amount:.2f}亿元"
+    if pd.isna(row["c_loan_amount"]):
+        return text + f"（{year}年{no_target}）"
+    return text + f"，占年度目标{formats.pct(row['c_loan_amount'])}，{position(row['c_loan_amount'], metrics.time_progress(year, as_of))}"
+
+
 def overview_sentence(progress: pd.DataFrame, year: int, as_of: dt.date) -> str:
     """截至10月31日，全市完成质押融资xx亿元，占年度目标xx%，高于序时进度x个百分点；x个区县滞后：……"""
-    tp = metrics.time_progress(year, as_of)
     city = progress[progress["scope"] == metrics.CITY].iloc[0]
-    amount = city["loan_amount"] / metrics.SCALE["loan_amount"]
-    head = f"截至{as_of.month}月{as_of.day}日，全市完成知识产权质押融资{amount:.2f}亿元"
-    if pd.isna(city["c_loan_amount"]):
-        head += f"（{year}年尚未设定全市目标）"
-    else:
-        head += f"，占年度目标{formats.pct(city['c_loan_amount'])}，{_position(city['c_loan_amount'], tp)}"
-    change = city["yoy_loan_amount"]
-    if not pd.isna(change):
-        head += f"，同比{'增长' if change >= 0 else '下降'}{abs(change) * 100:.1f}%"
+    head = _head(city, "全市", year, as_of, "尚未设定全市目标") + yoy_phrase(city["yoy_loan_amount"])
     districts = progress[progress["scope"] != metrics.CITY]
     behind = districts[districts["status"] == metrics.BEHIND]
     slightly = districts[districts["status"] == metrics.SLIGHTLY_BEHIND]
@@ -47,13 +55,7 @@ def overview_sentence(progress: pd.DataFrame, year: int, as_of: dt.date) -> str:
 
 def district_sentence(row: pd.Series, year: int, as_of: dt.date) -> str:
     """One district's position, for a viewer limited to that district."""
-    tp = metrics.time_progress(year, as_of)
-    amount = row["loan_amount"] / metrics.SCALE["loan_amount"]
-    text = f"截至{as_of.month}月{as_of.day}日，{row['name']}完成知识产权质押融资{amount:.2f}亿元"
-    if pd.isna(row["c_loan_amount"]):
-        text += f"（{year}年尚未设定目标）"
-    else:
-        text += f"，占年度目标{formats.pct(row['c_loan_amount'])}，{_position(row['c_loan_amount'], tp)}"
-        if not pd.isna(row["rank"]):
-            text += f"，在各区县中排名第{int(row['rank'])}"
+    text = _head(row, row["name"], year, as_of, "尚未设定目标")
+    if not pd.isna(row["c_loan_amount"]) and not pd.isna(row["rank"]):
+        text += f"，在各区县中排名第{int(row['rank'])}"
     return text + "。"
