@@ -35,11 +35,17 @@ class Header:
     def data_start(self) -> int:
         return self.last_row + 1
 
-    def score(self) -> tuple[int, int, int]:
+    def score(self) -> tuple[int, int]:
+        """More matched columns wins; a complete signature counts extra but does not decide alone,
+        so a ledger that lacks one required column is still read as a ledger (and told what is missing)."""
         kind = columns.KINDS[self.kind]
         signature = all(f in self.columns for f in kind.signature)
         required = sum(f.name in self.columns for f in kind.required)
-        return (int(signature), required, len(self.columns))
+        return (len(self.columns) + 2 * signature, required)
+
+    @property
+    def signature_complete(self) -> bool:
+        return all(f in self.columns for f in columns.KINDS[self.kind].signature)
 
     @property
     def missing_required(self) -> list[columns.Field]:

@@ -193,7 +193,7 @@ def _choose_headers(parsed: ParsedFile, sheets: list[RawSheet], kind: str | None
         )
         return []
     best = max(found, key=lambda h: h.score())
-    chosen = [h for h in found if h.kind == best.kind and (kind or h.score()[0])]
+    chosen = [h for h in found if h.kind == best.kind and (kind or h is best or h.signature_complete)]
     for sheet in sheets:
         if not any(h.sheet is sheet for h in chosen) and any(any(_text_cells(r)) for r in sheet.rows):
             parsed.issues.append(Issue(WARNING, f"工作表“{sheet.name}”不是{columns.KINDS[best.kind].label}，未导入", sheet.name))
