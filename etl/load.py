@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 
 from etl.parse import ParsedFile
+from pledge import rollups
 from pledge.sql import fetch_one, fetch_value
 from pledge.store import Store
 
@@ -96,7 +97,7 @@ def load(store: Store, parsed: ParsedFile, user: str | None = None) -> LoadResul
             [counts["new"], counts["updated"], counts["duplicate"], batch_id],
         )
         if parsed.kind == "loans":
-            refresh_enterprises(con)
+            rollups.refresh(con)
     return LoadResult(batch_id, parsed.kind, parsed.file_name, "loaded", counts)
 
 
@@ -215,17 +216,6 @@ def _refuse_dropping_used_districts(con: duckdb.DuckDBPyConnection, codes_after:
         raise LoadRefused(f"区县名单中缺少已有贷款记录的区县：{names}。请保留这些区县（可改名或加别名）")
 
 
-def refresh_enterprises(con: duckdb.DuckDBPyConnection) -> None:
-    """The enterprise table is derived: its latest name and district from the current loans."""
-    con.execute("DELETE FROM enterprises")
-    con.execute(
-        """INSERT INTO enterprises
-           SELECT uscc, arg_max(enterprise_name, loan_date), arg_max(district_code, loan_date),
-                  min(loan_date), max(loan_date)
-           FROM v_loans GROUP BY uscc"""
-    )
-
-
 def undo(store: Store, batch_id: int, user: str | None = None) -> dict:
     """Undo one batch: its rows stop counting and the rows it replaced count again."""
     user = user or default_user()
@@ -261,7 +251,7 @@ def undo(store: Store, batch_id: int, user: str | None = None) -> dict:
                        GROUP BY l.loan_key)"""
             )
             con.execute("DROP TABLE touched")
-            refresh_enterprises(con)
+            rollups.refresh(con)
         elif kind == "targets":
             con.execute(
                 """UPDATE targets SET is_current = false WHERE batch_id = ?""", [batch_id]

@@ -65,7 +65,10 @@ def years_with_data(con: duckdb.DuckDBPyConnection) -> list[int]:
 def latest_loan_date(con: duckdb.DuckDBPyConnection, year: int | None = None) -> dt.date | None:
     if year is None:
         return fetch_value(con, "SELECT max(loan_date) FROM v_loans")
-    return fetch_value(con, "SELECT max(loan_date) FROM v_loans WHERE year(loan_date) = ?", [year])
+    return fetch_value(
+        con, "SELECT max(loan_date) FROM v_loans WHERE loan_date BETWEEN make_date(?, 1, 1) AND make_date(?, 12, 31)",
+        [year, year],
+    )
 
 
 def default_as_of(con: duckdb.DuckDBPyConnection, year: int, today: dt.date | None = None) -> dt.date:
@@ -171,17 +174,15 @@ WITH scopes AS (
 -- One scan of the loans serves both windows: this year to the as-of date and the same window
 -- last year; the amount to the end of the previous month (for 较上月) is a filtered sum of it.
 loans_in AS (
-    SELECT loan_id, district_code, uscc, amount_yuan, first_loan, subsidy_yuan, loan_date,
+    SELECT district_code, amount_yuan, subsidy_yuan, loan_date,
            CASE WHEN loan_date >= $start THEN 'cur' ELSE 'prev' END AS w
     FROM v_loans
     WHERE loan_date BETWEEN $start AND $end OR loan_date BETWEEN $prev_start AND $prev_end
 ),
-per_scope AS (
+sums AS (
     SELECT w, coalesce(district_code, 'CITY')                  AS scope,
            sum(amount_yuan)                                   AS loan_amount,
            count(*)                                           AS loans,
-           count(DISTINCT uscc)                               AS enterprises,
-           count(DISTINCT uscc) FILTER (WHERE first_loan)     AS first_time_enterprises,
            coalesce(sum(subsidy_yuan), 0)                     AS subsidy,
            count(*) FILTER (WHERE amount_yuan <= CASE w WHEN 'prev' THEN $prev_inclusive_threshold
                                                         ELSE $inclusive_threshold END) AS inclusive_loans,
@@ -189,16 +190,26 @@ per_scope AS (
     FROM loans_in
     GROUP BY GROUPING SETS ((w, district_code), (w))
 ),
+-- Distinct enterprises and patents from the rollups (pledge/rollups.py): counted in the window
+-- when their first loan of that year came on or before the window's end.
+firms AS (
+    SELECT CASE WHEN year = $year THEN 'cur' ELSE 'prev' END AS w, coalesce(district_code, 'CITY') AS scope,
+           count(*) FILTER (WHERE first_date <= CASE WHEN year = $year THEN $end ELSE $prev_end END) AS enterprises,
+           count(*) FILTER (WHERE first_flag_date <= CASE WHEN year = $year THEN $end ELSE $prev_end END)
+               AS first_time_enterprises
+    FROM enterprise_firsts WHERE year IN ($year, $year - 1)
+    GROUP BY ALL
+),
 inventions AS (
-    SELECT w, coalesce(district_code, 'CITY') AS scope, count(DISTINCT patent_no) AS invention_patents
-    FROM (SELECT DISTINCT l.w, l.district_code, p.patent_no
-          FROM loans_in l JOIN loan_patents p USING (loan_id)
-          WHERE p.patent_type = '发明专利')
-    GROUP BY GROUPING SETS ((w, district_code), (w))
+    SELECT CASE WHEN year = $year THEN 'cur' ELSE 'prev' END AS w, coalesce(district_code, 'CITY') AS scope,
+           count(*) FILTER (WHERE first_date <= CASE WHEN year = $year THEN $end ELSE $prev_end END) AS invention_patents
+    FROM patent_firsts WHERE year IN ($year, $year - 1)
+    GROUP BY ALL
 ),
 figures AS (
-    SELECT s.*, coalesce(i.invention_patents, 0) AS invention_patents
-    FROM per_scope s LEFT JOIN inventions i USING (w, scope)
+    SELECT s.*, coalesce(f.enterprises, 0) AS enterprises, coalesce(f.first_time_enterprises, 0) AS first_time_enterprises,
+           coalesce(i.invention_patents, 0) AS invention_patents
+    FROM sums s LEFT JOIN firms f USING (w, scope) LEFT JOIN inventions i USING (w, scope)
 ),
 current_figures AS (SELECT * FROM figures WHERE w = 'cur'),
 previous_figures AS (SELECT * FROM figures WHERE w = 'prev'),
@@ -336,7 +347,7 @@ def monthly_cumulative(
         loans AS (
             SELECT year(loan_date) AS y, month(loan_date) AS month, amount_yuan
             FROM v_loans
-            WHERE year(loan_date) IN ($year, $year - 1)
+            WHERE loan_date BETWEEN make_date($year - 1, 1, 1) AND greatest($as_of, make_date($year - 1, 12, 31))
               AND ($district IS NULL OR district_code = $district)
               AND (year(loan_date) = $year - 1 OR loan_date <= $as_of)
         ),
@@ -360,16 +371,23 @@ def monthly_cumulative(
 def top_enterprises(
     con: duckdb.DuckDBPyConnection, year: int, as_of: dt.date, limit: int = 10, district: str | None = None
 ) -> pd.DataFrame:
+    """The largest borrowers of the window: amount (yuan), loans, 首贷 or not, their banks."""
     return con.execute(
         """
-        SELECT l.uscc, e.name, d.name AS district, sum(l.amount_yuan)::DOUBLE AS amount, count(*) AS loans,
-               bool_or(l.first_loan) AS first_loan, string_agg(DISTINCT l.bank, '、') AS banks
-        FROM v_loans l JOIN enterprises e USING (uscc) LEFT JOIN v_districts d ON d.code = l.district_code
-        WHERE l.loan_date BETWEEN make_date($year, 1, 1) AND $as_of
-          AND ($district IS NULL OR l.district_code = $district)
-        GROUP BY l.uscc, e.name, d.name
-        ORDER BY amount DESC, l.uscc
-        LIMIT $limit
+        WITH window_loans AS (
+            SELECT uscc, bank, amount_yuan, first_loan FROM v_loans
+            WHERE loan_date BETWEEN make_date($year, 1, 1) AND $as_of
+              AND ($district IS NULL OR district_code = $district)
+        ),
+        top AS (
+            SELECT uscc, sum(amount_yuan)::DOUBLE AS amount, count(*) AS loans, bool_or(first_loan) AS first_loan
+            FROM window_loans GROUP BY uscc
+            ORDER BY amount DESC, uscc LIMIT $limit
+        )
+        SELECT t.uscc, e.name, d.name AS district, t.amount, t.loans, t.first_loan,
+               (SELECT string_agg(DISTINCT w.bank, '、' ORDER BY w.bank) FROM window_loans w WHERE w.uscc = t.uscc) AS banks
+        FROM top t JOIN enterprises e USING (uscc) LEFT JOIN v_districts d ON d.code = e.district_code
+        ORDER BY t.amount DESC, t.uscc
         """,
         {"year": year, "as_of": as_of, "district": district, "limit": limit},
     ).df()
@@ -434,23 +452,25 @@ _SEASON_SQL = """
 -- For the earlier years with loans, the pooled share of the full-year amount reached by the
 -- end of each month, and by the same day of the year as the as-of date.
 WITH earlier AS (
-    SELECT year(loan_date) AS y, loan_date, amount_yuan
+    SELECT month(loan_date) AS month, day(loan_date) AS day, amount_yuan
     FROM v_loans
-    WHERE year(loan_date) BETWEEN $year - $lookback AND $year - 1
+    WHERE loan_date BETWEEN make_date($year - $lookback, 1, 1) AND make_date($year - 1, 12, 31)
       AND ($district IS NULL OR district_code = $district)
 ),
-totals AS (SELECT sum(amount_yuan) AS total FROM earlier),
-by_month AS (
-    SELECT m.month,
-           (SELECT sum(amount_yuan) FROM earlier WHERE month(loan_date) <= m.month) AS reached
-    FROM (SELECT unnest(range(1, 13)) AS month) m
+totals AS (
+    SELECT sum(amount_yuan) AS total,
+           sum(amount_yuan) FILTER (WHERE month < $month OR (month = $month AND day <= $day)) AS by_as_of
+    FROM earlier
+),
+per_month AS (
+    SELECT m.month, coalesce(sum(e.amount_yuan), 0) AS amount
+    FROM (SELECT unnest(range(1, 13)) AS month) m LEFT JOIN earlier e USING (month)
+    GROUP BY m.month
 )
 SELECT month,
-       reached / nullif((SELECT total FROM totals), 0) AS share_by_month_end,
-       (SELECT sum(amount_yuan) FROM earlier
-        WHERE month(loan_date) < $month OR (month(loan_date) = $month AND day(loan_date) <= $day))
-         / nullif((SELECT total FROM totals), 0) AS share_by_as_of
-FROM by_month ORDER BY month
+       sum(amount) OVER (ORDER BY month) / nullif((SELECT total FROM totals), 0) AS share_by_month_end,
+       (SELECT by_as_of FROM totals) / nullif((SELECT total FROM totals), 0) AS share_by_as_of
+FROM per_month ORDER BY month
 """
 
 
@@ -547,21 +567,26 @@ def search_enterprises(
 ) -> pd.DataFrame:
     """Enterprises whose name contains the text or whose USCC starts with it, biggest first;
     with a district, only loans made there count."""
-    pattern = text.strip()
-    return con.execute(
-        """
-        SELECT e.uscc, e.name, d.name AS district, count(l.loan_id) AS loans,
-               sum(l.amount_yuan)::DOUBLE AS amount, max(l.loan_date) AS last_loan_date
-        FROM enterprises e JOIN v_loans l USING (uscc) LEFT JOIN v_districts d ON d.code = e.district_code
-        WHERE (e.name ILIKE '%' || $text || '%' ESCAPE '\\' OR e.uscc LIKE upper($text) || '%')
-          AND ($district IS NULL OR l.district_code = $district)
-        GROUP BY e.uscc, e.name, d.name
-        ORDER BY amount DESC, e.uscc
-        LIMIT $limit
-        """,
-        {"text": pattern.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_"), "limit": limit,
-         "district": district},
-    ).df()
+    pattern = text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    matches = """e.name ILIKE '%' || $text || '%' ESCAPE '\\' OR e.uscc LIKE upper($text) || '%'"""
+    if district is None:  # the enterprise table already holds each one's totals
+        sql = f"""
+            SELECT e.uscc, e.name, d.name AS district, e.loans, e.amount_yuan::DOUBLE AS amount,
+                   e.last_loan_date
+            FROM enterprises e LEFT JOIN v_districts d ON d.code = e.district_code
+            WHERE {matches}
+            ORDER BY amount DESC, e.uscc LIMIT $limit"""
+        params = {"text": pattern, "limit": limit}
+    else:
+        sql = f"""
+            SELECT e.uscc, e.name, d.name AS district, count(l.loan_id) AS loans,
+                   sum(l.amount_yuan)::DOUBLE AS amount, max(l.loan_date) AS last_loan_date
+            FROM enterprises e JOIN v_loans l USING (uscc) LEFT JOIN v_districts d ON d.code = e.district_code
+            WHERE ({matches}) AND l.district_code = $district
+            GROUP BY e.uscc, e.name, d.name
+            ORDER BY amount DESC, e.uscc LIMIT $limit"""
+        params = {"text": pattern, "limit": limit, "district": district}
+    return con.execute(sql, params).df()
 
 
 def enterprise_loans(con: duckdb.DuckDBPyConnection, uscc: str, district: str | None = None) -> pd.DataFrame:

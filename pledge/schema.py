@@ -181,8 +181,43 @@ def _v2(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(_V2)
 
 
+_V3 = """
+-- Derived from the current loans (pledge/rollups.py), rebuilt with every load and undo.
+DROP TABLE enterprises;
+CREATE TABLE enterprises (
+    uscc            VARCHAR NOT NULL,
+    name            VARCHAR NOT NULL,
+    district_code   VARCHAR,
+    first_loan_date DATE,
+    last_loan_date  DATE,
+    loans           INTEGER NOT NULL,
+    amount_yuan     DECIMAL(38, 2) NOT NULL
+);
+CREATE TABLE enterprise_firsts (
+    year            INTEGER NOT NULL,
+    district_code   VARCHAR,                   -- NULL: the city level
+    uscc            VARCHAR NOT NULL,
+    first_date      DATE NOT NULL,             -- the enterprise's first loan of the year (in the district)
+    first_flag_date DATE                       -- its first loan flagged 首贷 that year, if any
+);
+CREATE TABLE patent_firsts (
+    year            INTEGER NOT NULL,
+    district_code   VARCHAR,                   -- NULL: the city level
+    patent_no       VARCHAR NOT NULL,          -- invention patents only
+    first_date      DATE NOT NULL
+);
+"""
+
+
+def _v3(con: duckdb.DuckDBPyConnection) -> None:
+    from pledge import rollups
+
+    con.execute(_V3)
+    rollups.refresh(con)
+
+
 # Append new migrations; never edit one that has shipped.
-MIGRATIONS: list[Callable[[duckdb.DuckDBPyConnection], None]] = [_v1, _v2]
+MIGRATIONS: list[Callable[[duckdb.DuckDBPyConnection], None]] = [_v1, _v2, _v3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -10,6 +10,7 @@ a lock file queues the writers.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import shutil
@@ -70,13 +71,66 @@ class _ReadersWriterLock:
                 self._cond.notify_all()
 
 
-_process_locks: dict[Path, _ReadersWriterLock] = {}
+class _ReadPool:
+    """One read-only DuckDB instance per file and process, kept open for a moment after the last
+    reader so that a page's burst of queries opens the file once, and then closed so that a writer
+    in another process is not kept waiting."""
+
+    IDLE_SECONDS = 0.3
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._root: duckdb.DuckDBPyConnection | None = None
+        self._users = 0
+        self._generation = 0
+
+    def cursor(self, open_root) -> duckdb.DuckDBPyConnection:
+        with self._lock:
+            if self._root is None:
+                self._root = open_root()
+            self._users += 1
+            self._generation += 1
+            return self._root.cursor()
+
+    def release(self, cursor: duckdb.DuckDBPyConnection) -> None:
+        cursor.close()
+        with self._lock:
+            self._users -= 1
+            if self._users == 0:
+                timer = threading.Timer(self.IDLE_SECONDS, self._close_if_idle, [self._generation])
+                timer.daemon = True
+                timer.start()
+
+    def _close_if_idle(self, generation: int) -> None:
+        with self._lock:
+            if self._users == 0 and self._generation == generation:
+                self._close()
+
+    def close_now(self) -> None:
+        """Before this process writes: a read-only and a read-write connection cannot coexist."""
+        with self._lock:
+            if self._users == 0:
+                self._close()
+
+    def _close(self) -> None:
+        if self._root is not None:
+            self._root.close()
+            self._root = None
+
+
+_process_locks: dict[Path, tuple[_ReadersWriterLock, _ReadPool]] = {}
 _process_locks_guard = threading.Lock()
 
 
-def _lock_for(path: Path) -> _ReadersWriterLock:
+def _lock_for(path: Path) -> tuple[_ReadersWriterLock, _ReadPool]:
     with _process_locks_guard:
-        return _process_locks.setdefault(path, _ReadersWriterLock())
+        return _process_locks.setdefault(path, (_ReadersWriterLock(), _ReadPool()))
+
+
+@atexit.register
+def _close_pools() -> None:
+    for _, pool in list(_process_locks.values()):
+        pool.close_now()
 
 
 def _is_lock_conflict(error: Exception) -> bool:
@@ -87,7 +141,7 @@ class Store:
     def __init__(self, path: str | os.PathLike | None = None, timeout: float | None = None):
         self.path = settings.db_path(path)
         self.timeout = settings.LOCK_TIMEOUT_SECONDS if timeout is None else timeout
-        self._rw = _lock_for(self.path)
+        self._rw, self._pool = _lock_for(self.path)
 
     # -- locations -------------------------------------------------------------------------
     @property
@@ -128,13 +182,13 @@ class Store:
 
     @contextmanager
     def read(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A read-only connection for one unit of work. The schema must exist (see ensure_schema)."""
+        """A read-only cursor for one unit of work. The schema must exist (see ensure_schema)."""
         with self._rw.reading():
-            con = self._connect(read_only=True)
+            con = self._pool.cursor(lambda: self._connect(read_only=True))
             try:
                 yield con
             finally:
-                con.close()
+                self._pool.release(con)
 
     @contextmanager
     def _writer_lock(self) -> Iterator[None]:
@@ -151,6 +205,7 @@ class Store:
                 raise StoreBusy(self.path, self.timeout) from error
         try:
             with self._rw.writing():
+                self._pool.close_now()
                 yield
         finally:
             lock.release()
