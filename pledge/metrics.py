@@ -55,11 +55,12 @@ CITY = "CITY"
 
 # -- dates ---------------------------------------------------------------------------------
 def years_with_data(con: duckdb.DuckDBPyConnection) -> list[int]:
-    rows = con.execute(
-        """SELECT DISTINCT year(loan_date) AS y FROM v_loans
+    """Years from the first to the last loan (min and max come from the column statistics),
+    and any year with targets, newest first."""
+    return [r[0] for r in con.execute(
+        """SELECT unnest(range(year(min(loan_date)), year(max(loan_date)) + 1)) FROM v_loans
            UNION SELECT DISTINCT year FROM v_targets ORDER BY 1 DESC"""
-    ).fetchall()
-    return [r[0] for r in rows]
+    ).fetchall() if r[0] is not None]
 
 
 def latest_loan_date(con: duckdb.DuckDBPyConnection, year: int | None = None) -> dt.date | None:
@@ -383,10 +384,14 @@ def top_enterprises(
             SELECT uscc, sum(amount_yuan)::DOUBLE AS amount, count(*) AS loans, bool_or(first_loan) AS first_loan
             FROM window_loans GROUP BY uscc
             ORDER BY amount DESC, uscc LIMIT $limit
+        ),
+        banks AS (  -- only for the few enterprises on the list
+            SELECT uscc, string_agg(DISTINCT bank, '、' ORDER BY bank) AS banks
+            FROM window_loans WHERE uscc IN (SELECT uscc FROM top) GROUP BY uscc
         )
-        SELECT t.uscc, e.name, d.name AS district, t.amount, t.loans, t.first_loan,
-               (SELECT string_agg(DISTINCT w.bank, '、' ORDER BY w.bank) FROM window_loans w WHERE w.uscc = t.uscc) AS banks
-        FROM top t JOIN enterprises e USING (uscc) LEFT JOIN v_districts d ON d.code = e.district_code
+        SELECT t.uscc, e.name, d.name AS district, t.amount, t.loans, t.first_loan, b.banks
+        FROM top t JOIN enterprises e USING (uscc) LEFT JOIN banks b USING (uscc)
+        LEFT JOIN v_districts d ON d.code = e.district_code
         ORDER BY t.amount DESC, t.uscc
         """,
         {"year": year, "as_of": as_of, "district": district, "limit": limit},
@@ -594,13 +599,18 @@ def enterprise_loans(con: duckdb.DuckDBPyConnection, uscc: str, district: str | 
     came from (file, sheet, Excel row, import)."""
     return con.execute(
         """
+        WITH mine AS (
+            SELECT * FROM v_loans WHERE uscc = $uscc AND ($district IS NULL OR district_code = $district)
+        ),
+        pledged AS (
+            SELECT loan_id, string_agg(patent_no || '（' || patent_type || '）', '、' ORDER BY patent_no) AS patents
+            FROM loan_patents WHERE loan_id IN (SELECT loan_id FROM mine) GROUP BY loan_id
+        )
         SELECT l.loan_date, l.bank, l.bank_raw, l.amount_yuan::DOUBLE AS amount, l.term_months, l.rate_pct::DOUBLE AS rate_pct,
                l.first_loan, l.subsidy_yuan::DOUBLE AS subsidy, l.pledge_type, l.reg_no, l.reg_date, d.name AS district,
-               (SELECT string_agg(p.patent_no || '（' || p.patent_type || '）', '、' ORDER BY p.patent_no)
-                FROM loan_patents p WHERE p.loan_id = l.loan_id) AS patents,
-               b.file_name, l.source_sheet, l.source_row, b.id AS batch_id, b.loaded_at, b.user_name
-        FROM v_loans l JOIN batches b ON b.id = l.batch_id LEFT JOIN v_districts d ON d.code = l.district_code
-        WHERE l.uscc = $uscc AND ($district IS NULL OR l.district_code = $district)
+               p.patents, b.file_name, l.source_sheet, l.source_row, b.id AS batch_id, b.loaded_at, b.user_name
+        FROM mine l JOIN batches b ON b.id = l.batch_id LEFT JOIN pledged p USING (loan_id)
+        LEFT JOIN v_districts d ON d.code = l.district_code
         ORDER BY l.loan_date DESC, l.loan_id DESC
         """,
         {"uscc": uscc, "district": district},
