@@ -293,6 +293,9 @@ def main() -> None:
               f"| returning visit (browser has the scripts), median | {browser['warm_p50_s']:.2f} |",
               f"| returning visit, slowest | {browser['warm_max_s']:.2f} |",
               f"| peak memory of the measuring process (MB) | {browser['peak_mb']:.0f} |", ""]
+    notes = ROOT / "bench" / "NOTES.md"
+    if notes.exists():
+        lines.append(notes.read_text(encoding="utf-8"))
     (ROOT / "bench" / "RESULTS.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))
 
