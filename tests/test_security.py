@@ -1,0 +1,52 @@
+"""What a hostile user might try: query parameters instead of a login, formulas in cells that
+come back in the spreadsheets the app writes."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import openpyxl
+from streamlit.testing.v1 import AppTest
+
+from etl import pipeline
+from etl.report import error_report_xlsx
+from pledge import auth
+from pledge.export import xlsx_bytes
+from tests.conftest import USCC_A, xlsx_bytes as workbook
+from tests.test_metrics import city  # noqa: F401  (fixture)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_query_parameters_do_not_sign_anyone_in(city, monkeypatch):
+    auth.add_user(city, "admin", "password-3", "admin")
+    monkeypatch.setenv("PLEDGE_DB", str(city.path))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params["user"] = "admin"
+    at.query_params["role"] = "admin"
+    at.run()
+    assert at.title[0].value == "知识产权质押融资监测平台"  # the login page, nothing else
+    assert not at.metric and "user" not in at.session_state
+
+
+def test_error_report_neutralises_formulas_from_the_file(store):
+    rows = [["企业名称", "统一社会信用代码", "所属区县", "质权人", "贷款金额(万元)", "放款日期"],
+            ["=HYPERLINK(\"http://evil\",\"点我\")", USCC_A, "@SUM(A1)", "+cmd", "-1", "2025-01-10"]]
+    parsed = pipeline.parse_bytes(store, workbook(rows), "evil.xlsx")
+    assert parsed.errors
+    sheet = openpyxl.load_workbook(io.BytesIO(error_report_xlsx(parsed))).active
+    values = [cell.value for row in sheet.iter_rows(min_row=2) for cell in row if isinstance(cell.value, str)]
+    dangerous = [v for v in values if v[:1] in "=+-@"]
+    assert not dangerous, dangerous
+    assert any(v.startswith("'@SUM") for v in values)
+
+
+def test_every_exported_table_is_text_not_formula():
+    import pandas as pd
+
+    data = xlsx_bytes({"表": pd.DataFrame({"企业名称": ["=1+1", "正常", "@x", "-2", "+3"], "金额": [1, 2, 3, 4, 5]})})
+    sheet = openpyxl.load_workbook(io.BytesIO(data)).active
+    assert [sheet.cell(row=r, column=1).value for r in range(2, 7)] == ["'=1+1", "正常", "'@x", "'-2", "'+3"]
+    assert all(sheet.cell(row=r, column=1).data_type == "s" for r in range(2, 7))
+    assert sheet.cell(row=2, column=2).value == 1  # numbers stay numbers
