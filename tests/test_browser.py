@@ -81,3 +81,22 @@ def test_presentation_mode_hides_the_chrome_and_comes_back(app_url, browser):
     page.locator('[data-testid="stSidebar"]').wait_for(state="visible")
     assert page_problems(page) == []
     page.close()
+
+
+def test_first_request_to_a_page_url_after_a_restart_still_goes_through_login(tmp_path, browser):
+    """A fresh server used to run a page file on its own when its URL was the very first request."""
+    store = Store(tmp_path / "guarded.duckdb")
+    store.ensure_schema()
+    pipeline.import_path(store, write(tmp_path, "districts.xlsx", xlsx_bytes(district_rows())))
+    load_city(store, tmp_path)
+    from pledge import auth
+
+    auth.add_user(store, "leader", "password-1", "viewer")
+    with running_app(store.path) as url:
+        page = browser.new_page(viewport={"width": 1366, "height": 768})
+        page.goto(f"{url}/enterprises")
+        page.get_by_role("button", name="登录").wait_for(timeout=30_000)
+        assert page.locator('[data-testid="stMetric"]').count() == 0
+        nav = page.locator('[data-testid="stSidebarNav"]')
+        assert nav.count() == 0 or "enterprises" not in nav.inner_text()  # no raw file names
+        page.close()

@@ -10,7 +10,10 @@ from pledge.store import Store
 
 @st.cache_resource(show_spinner=False)
 def _store(path: str) -> Store:
-    return Store(path)
+    store = Store(path)
+    if store.exists():
+        store.ensure_schema()  # an older file is upgraded before any page reads it
+    return store
 
 
 def store() -> Store:

@@ -30,6 +30,8 @@ def _reset_as_of() -> None:
 
 
 def render() -> Period | None:
+    """Call first on a dashboard page: it checks the visitor may see figures, then draws the sidebar."""
+    user = session.require("viewer")
     for key in ("year", "as_of", "presentation"):  # keep the choice when the user moves to another page
         if key in st.session_state:
             st.session_state[key] = st.session_state[key]
@@ -59,7 +61,6 @@ def render() -> Period | None:
         st.caption(f"数据截至：{formats.date_cn(fresh['latest_loan_date'])}  \n最近导入：{last_import}")
         st.toggle("截图模式", key="presentation", help="隐藏侧栏、工具栏和控件，图表按16:9显示，便于截图或投影")
     style.presentation()
-    user = session.current_user()
-    if user is not None and user.district_code:
+    if user.district_code:
         return Period(year, as_of, user.district_code, user.district_name)
     return Period(year, as_of)
