@@ -41,7 +41,7 @@ if selected is not None:
     cols[2].metric("最近放款", formats.date_cn(loans["loan_date"].iloc[0].date()) if len(loans) else "—")
     if len(history) > 1:
         widgets.chart(charts.horizontal_bars([f"{y}年" for y in history["year"]], (history["amount"] / WAN).tolist(),
-                                             f"{selected['name']}历年质押融资额", "万元", as_of),
+                                             f"{selected['name']}历年质押融资额", "万元", as_of, digits=0),
                       f"{selected['name']}历年质押融资额")
     st.markdown("**全部贷款**（含来源：文件、工作表、Excel行号、导入批次）")
     widgets.table(
