@@ -3,7 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh runtime
-if [ ! -f "${PLEDGE_DB:-data/pledge.duckdb}" ]; then
+# The demo city only on the default database: a deployment that sets PLEDGE_DB starts empty.
+if [ -z "${PLEDGE_DB:-}" ] && [ ! -f data/pledge.duckdb ]; then
   .venv/bin/python -m etl demo
 fi
 exec .venv/bin/python -m streamlit run app.py --server.port "${PORT:-8501}" "$@"

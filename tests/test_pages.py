@@ -107,3 +107,10 @@ def test_empty_database_says_what_to_do(tmp_path, monkeypatch, page):
     store.ensure_schema()
     at = open_app(store.path, monkeypatch, page)
     assert any("还没有任何数据" in i.value for i in at.info)
+
+
+def test_a_named_database_that_does_not_exist_starts_empty_not_as_the_demo(tmp_path, monkeypatch):
+    db = tmp_path / "production.duckdb"
+    at = open_app(db, monkeypatch)
+    assert any("还没有任何数据" in i.value for i in at.info)
+    assert Store(db).get_meta("demo") is None

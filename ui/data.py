@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import streamlit as st
 
 from pledge import metrics, settings
@@ -22,9 +24,10 @@ def store() -> Store:
 
 
 def ensure_data() -> Store:
-    """On a fresh machine the app starts on the demo city."""
+    """On a fresh machine the app starts on the demo city. A deployment that names its own
+    database (PLEDGE_DB) starts empty instead: demo loans must never mix with real ones."""
     s = store()
-    if not s.exists():
+    if not s.exists() and not os.environ.get("PLEDGE_DB"):
         from etl.demo import build_demo
 
         with st.spinner("首次启动：正在生成示例市演示数据……"):
