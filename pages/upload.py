@@ -80,8 +80,8 @@ for number, file in enumerate(files):
                     st.markdown(f"**{outcome['year']}年全市指标变化**（截至{formats.date_cn(outcome['as_of'])}）")
                     moved = st.columns(4)
                     for col, metric in zip(moved, importing.HEADLINE):
-                        after, before = outcome["after"][metric], outcome["before"][metric]
-                        change = (after - before) / metrics.SCALE.get(metric, 1)
+                        after = outcome["after"][metric]
+                        change = outcome["moved"][metric] / metrics.SCALE.get(metric, 1)
                         unit = metrics.UNITS[metric]
                         col.metric(f"全市{metrics.LABELS[metric]}", widgets.figure_value(metric, after),
                                    delta=f"{change:+.2f}{unit}" if metric == "loan_amount" else f"{change:+.0f}{unit}")

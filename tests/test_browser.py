@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from etl import pipeline
-from pledge.store import Store
 from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, page_problems, running_app, wait_until_drawn
-from tests.conftest import district_rows, write, xlsx_bytes
-from tests.test_metrics import load_city
+from tests.test_metrics import city_in
 
 pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -18,11 +15,7 @@ PAGES = {"": "知识产权质押融资总览", "districts": "区县进度", "ent
 
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("browser")
-    store = Store(folder / "city.duckdb")
-    store.ensure_schema()
-    pipeline.import_path(store, write(folder, "districts.xlsx", xlsx_bytes(district_rows())))
-    load_city(store, folder)
+    store = city_in(tmp_path_factory.mktemp("browser"))
     with running_app(store.path) as url:
         yield url
 
@@ -85,12 +78,9 @@ def test_presentation_mode_hides_the_chrome_and_comes_back(app_url, browser):
 
 def test_first_request_to_a_page_url_after_a_restart_still_goes_through_login(tmp_path, browser):
     """A fresh server used to run a page file on its own when its URL was the very first request."""
-    store = Store(tmp_path / "guarded.duckdb")
-    store.ensure_schema()
-    pipeline.import_path(store, write(tmp_path, "districts.xlsx", xlsx_bytes(district_rows())))
-    load_city(store, tmp_path)
     from pledge import auth
 
+    store = city_in(tmp_path)
     auth.add_user(store, "leader", "password-1", "viewer")
     with running_app(store.path) as url:
         page = browser.new_page(viewport={"width": 1366, "height": 768})

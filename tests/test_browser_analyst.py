@@ -8,12 +8,10 @@ import re
 
 import pytest
 
-from etl import pipeline
 from pledge import auth
-from pledge.store import Store
 from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, page_problems, running_app, wait_until_drawn
-from tests.conftest import district_rows, write, xlsx_bytes
-from tests.test_metrics import load_city
+from tests.conftest import write, xlsx_bytes
+from tests.test_metrics import city_in
 from tests.test_upload_page import MESSY, USCC_B
 
 pytestmark = pytest.mark.browser
@@ -23,10 +21,7 @@ playwright_api = pytest.importorskip("playwright.sync_api")
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory):
     folder = tmp_path_factory.mktemp("analyst")
-    store = Store(folder / "city.duckdb")
-    store.ensure_schema()
-    pipeline.import_path(store, write(folder, "districts.xlsx", xlsx_bytes(district_rows())))
-    load_city(store, folder)
+    store = city_in(folder)
     auth.add_user(store, "analyst", "password-2", "analyst")
     good = write(folder, "7月台账.xlsx", xlsx_bytes(MESSY, merges=["G3:H3"]))
     broken_rows = [row[:] for row in MESSY]

@@ -21,7 +21,8 @@ import pytest
 
 from etl import pipeline
 from pledge import metrics
-from tests.conftest import PATENT_INVENTION, PATENT_INVENTION_2, USCC_A, USCC_B, write, xlsx_bytes
+from pledge.store import Store
+from tests.conftest import PATENT_INVENTION, PATENT_INVENTION_2, USCC_A, USCC_B, district_rows, write, xlsx_bytes
 
 USCC_C = "91990101MA0000001Y"  # check character worked out with the GB 32100 weights
 UTILITY = "202320123456.1"
@@ -54,6 +55,14 @@ def load_city(store, folder):
         parsed, result = pipeline.import_path(store, write(folder, name, xlsx_bytes(rows)), user="test")
         assert parsed.ok and result.status == "loaded", [str(i) for i in parsed.issues]
     return store
+
+
+def city_in(folder) -> Store:
+    """A fresh store in `folder` with the tiny city's districts, this ledger and its targets."""
+    store = Store(folder / "city.duckdb")
+    store.ensure_schema()
+    pipeline.import_path(store, write(folder, "districts.xlsx", xlsx_bytes(district_rows())), user="test")
+    return load_city(store, folder)
 
 
 @pytest.fixture

@@ -59,6 +59,7 @@ def confirm(upload: Upload, user: str) -> dict:
     if year:
         with store().read() as con:
             as_of = metrics.default_as_of(con, year)
-        outcome.update(as_of=as_of, before=before, after=_headline(year, as_of))
+        after = _headline(year, as_of)
+        outcome.update(as_of=as_of, after=after, moved=after - before)
     st.session_state.setdefault("import_results", {})[parsed.sha256] = outcome
     return outcome
