@@ -105,10 +105,9 @@ def task_naive(path: Path, db: Path, rows: int) -> None:
 
 
 PAGES = {
-    "总览": lambda m, con, y, d, ctx: (m.district_progress(con, y, d), m.monthly_cumulative(con, y, d),
-                                     m.year_end_projection(con, y, d), m.freshness(con), m.years_with_data(con)),
+    "总览": lambda m, con, y, d, ctx: (m.district_progress(con, y, d), m.year_end_projection(con, y, d),
+                                     m.freshness(con), m.years_with_data(con), m.default_as_of(con, y)),
     "区县": lambda m, con, y, d, ctx: (m.ranking(con, y, d), m.district_month_matrix(con, y, d),
-                                     m.monthly_cumulative(con, y, d, ctx["district"]),
                                      m.year_end_projection(con, y, d, ctx["district"]),
                                      m.bank_breakdown(con, y, d, ctx["district"]), m.patents_by_type(con, y, d, ctx["district"]),
                                      m.top_enterprises(con, y, d, 20, ctx["district"])),

@@ -75,9 +75,10 @@ if row["loans"] == 0:
 else:
     left, right = widgets.side_by_side(2)
     with left:
-        series = query("monthly_cumulative", year, as_of, code)
-        widgets.chart(charts.cumulative_vs_target(series, row["t_loan_amount"], query("year_end_projection", year, as_of, code),
-                                                  year, as_of, scope=choice), f"{choice}质押融资累计进度_{as_of:%Y%m%d}")
+        projection = query("year_end_projection", year, as_of, code)
+        series = projection["series"]
+        widgets.chart(charts.cumulative_vs_target(series, row["t_loan_amount"], projection, year, as_of, scope=choice),
+                      f"{choice}质押融资累计进度_{as_of:%Y%m%d}")
         widgets.chart(charts.monthly_bars(series, year, as_of, choice), f"{choice}分月质押融资额_{as_of:%Y%m%d}")
     with right:
         banks = query("bank_breakdown", year, as_of, code)

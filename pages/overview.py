@@ -32,8 +32,8 @@ for card, metric in zip(cards, ("loan_amount", "invention_patents", "enterprises
 
 left, right = widgets.side_by_side(2)
 with left:
-    series = query("monthly_cumulative", year, as_of, scope)
     projection = query("year_end_projection", year, as_of, scope)
+    series = projection["series"]
     widgets.chart(
         charts.cumulative_vs_target(series, row["t_loan_amount"], projection, year, as_of, scope=scope_name),
         f"{scope_name}质押融资累计进度_{as_of:%Y%m%d}",

@@ -83,7 +83,8 @@ def build(con: duckdb.DuckDBPyConnection, year: int, month: int) -> Bulletin:
     ranking = metrics.ranking(con, year, as_of)
     city = ranking[ranking["scope"] == metrics.CITY].iloc[0]
     districts = ranking[ranking["scope"] != metrics.CITY]
-    series = metrics.monthly_cumulative(con, year, as_of)
+    projection = metrics.year_end_projection(con, year, as_of)
+    series = projection["series"]
     this_month = series[series["month"] == month].iloc[0]
     top = metrics.top_enterprises(con, year, as_of, 10)
     banks = metrics.bank_breakdown(con, year, as_of)
@@ -129,7 +130,7 @@ def build(con: duckdb.DuckDBPyConnection, year: int, month: int) -> Bulletin:
         "融资额(万元)": first["amount"].map(lambda v: f"{v / WAN:,.2f}"), "贷款银行": first["banks"],
     })
     figures = {
-        "累计进度": charts.cumulative_vs_target(series, city["t_loan_amount"], metrics.year_end_projection(con, year, as_of), year, as_of),
+        "累计进度": charts.cumulative_vs_target(series, city["t_loan_amount"], projection, year, as_of),
         "区县完成率": charts.completion_ranking(ranking, tp, year, as_of),
         "银行": charts.horizontal_bars(banks["bank"].head(10).tolist(), (banks["amount"].head(10) / YI).tolist(),
                                      f"{year}年各银行质押融资额（前10家）", "亿元", as_of),

@@ -485,8 +485,8 @@ def year_end_projection(
     """预计全年: the amount so far divided by the share of the year that the last `lookback` years
     had reached by the same day (their seasonality); without earlier data, by time progress.
 
-    Returns {'projection' (yuan), 'method', 'path': DataFrame month, projected_cumulative}
-    where the path runs from the as-of month to December.
+    Returns {'projection' (yuan), 'method', 'path': DataFrame month, projected_cumulative, from the
+    as-of month to December, 'series': the monthly_cumulative it was built on}.
     """
     series = monthly_cumulative(con, year, as_of, district)
     actual = float(series["cumulative"].dropna().iloc[-1]) if series["cumulative"].notna().any() else 0.0
@@ -511,7 +511,7 @@ def year_end_projection(
     path = path[path["month"] >= as_of.month].copy()
     path.loc[path["month"] == as_of.month, "projected_cumulative"] = actual
     path["projected_cumulative"] = path["projected_cumulative"].cummax().clip(lower=actual)
-    return {"projection": max(projection, actual), "actual": actual, "method": method, "path": path}
+    return {"projection": max(projection, actual), "actual": actual, "method": method, "path": path, "series": series}
 
 
 # -- districts, enterprises, banks: the breakdowns the pages show ------------------------
