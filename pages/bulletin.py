@@ -60,8 +60,8 @@ else:
     if middle.button("生成Word通报（含图表）", icon=":material/description:", key="bulletin_make_docx"):
         with st.spinner("正在生成图表……"):
             images = bulletin.render_images(report)
-        st.session_state["bulletin_docx"] = (report.file_stem, bulletin.to_docx(report, images), images)
-    made = st.session_state.get("bulletin_docx")
+        st.session_state["bulletin_docx_made"] = (report.file_stem, bulletin.to_docx(report, images), images)
+    made = st.session_state.get("bulletin_docx_made")
     if made and made[0] == report.file_stem:
         middle.download_button("下载Word通报", made[1], f"{made[0]}.docx", icon=":material/download:", key="bulletin_docx")
         with right.popover("下载单张图表（PNG）", icon=":material/image:"):
