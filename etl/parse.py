@@ -147,12 +147,11 @@ def parse_file(
     year: int | None = None,
     today: dt.date | None = None,
 ) -> ParsedFile:
-    parsed = ParsedFile(Path(file_name).name, hashlib.sha256(data).hexdigest(), data)
     try:
         sheets = read_tables(data, file_name)
     except FileProblem as problem:
-        parsed.issues.append(Issue(ERROR, str(problem)))
-        return parsed
+        return refused(data, file_name, str(problem))
+    parsed = ParsedFile(Path(file_name).name, hashlib.sha256(data).hexdigest(), data)
 
     headers = _choose_headers(parsed, sheets, kind)
     if not headers:
@@ -180,6 +179,13 @@ def parse_file(
             parsed.issues.append(
                 Issue(severity, f"同类问题共{count}处，仅列出前{MAX_LISTED_PER_COLUMN}处", column=name)
             )
+    return parsed
+
+
+def refused(data: bytes, file_name: str, message: str) -> ParsedFile:
+    """A file refused as a whole, with the one message that says why."""
+    parsed = ParsedFile(Path(file_name).name, hashlib.sha256(data).hexdigest(), data)
+    parsed.issues.append(Issue(ERROR, message))
     return parsed
 
 

@@ -7,8 +7,9 @@ import datetime as dt
 from pathlib import Path
 
 from etl.load import LoadResult, load
-from etl.parse import ParsedFile, parse_file
+from etl.parse import ParsedFile
 from etl.reference import Reference, load_reference
+from etl.sandbox import parse_isolated
 from pledge.store import Store
 
 
@@ -22,7 +23,8 @@ def parse_bytes(
     store: Store, data: bytes, file_name: str, kind: str | None = None, year: int | None = None,
     today: dt.date | None = None,
 ) -> ParsedFile:
-    return parse_file(data, file_name, reference(store), kind=kind, year=year, today=today)
+    """Parse untrusted bytes in a bounded child process (etl/sandbox.py)."""
+    return parse_isolated(data, file_name, reference(store), kind=kind, year=year, today=today)
 
 
 def parse_path(store: Store, path: str | Path, kind: str | None = None, year: int | None = None) -> ParsedFile:

@@ -7,7 +7,9 @@ CSV files are decoded as UTF-8 (with or without BOM) or, as banks often export, 
 from __future__ import annotations
 
 import csv
+import html
 import io
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +35,8 @@ class RawSheet:
     merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
 
 
-def read_tables(data: bytes, file_name: str) -> list[RawSheet]:
+def check_outside(data: bytes, file_name: str) -> None:
+    """What can be refused without opening the file: its type by name, emptiness, size."""
     suffix = Path(file_name).suffix.lower()
     if suffix not in SUFFIXES:
         raise FileProblem(f"不支持的文件类型“{suffix or '无扩展名'}”，请上传 .xlsx、.xls 或 .csv 文件")
@@ -42,6 +45,11 @@ def read_tables(data: bytes, file_name: str) -> list[RawSheet]:
     if len(data) > settings.MAX_UPLOAD_BYTES:
         limit = settings.MAX_UPLOAD_BYTES // (1024 * 1024)
         raise FileProblem(f"文件大小{len(data) / 1024 / 1024:.1f}MB，超过上限{limit}MB，请按月份或银行拆分后导入")
+
+
+def read_tables(data: bytes, file_name: str) -> list[RawSheet]:
+    check_outside(data, file_name)
+    suffix = Path(file_name).suffix.lower()
     if suffix == ".csv":
         return [_read_csv(data, file_name)]
     return _read_excel(data, suffix)
@@ -64,6 +72,7 @@ def _read_excel(data: bytes, suffix: str) -> list[RawSheet]:
             if meta.visible != calamine.SheetVisibleEnum.Visible or meta.typ != calamine.SheetTypeEnum.WorkSheet:
                 continue  # hidden sheets hold drop-down lists and the like, not data
             sheet = book.get_sheet_by_name(meta.name)
+            _refuse_absurd_size(meta.name, sheet.height, sheet.width)  # before cells become Python objects
             sheets.append(RawSheet(meta.name, sheet.to_python(skip_empty_area=False), sheet.merged_cell_ranges or []))
         return sheets
     except calamine.PasswordError:
@@ -72,15 +81,72 @@ def _read_excel(data: bytes, suffix: str) -> list[RawSheet]:
         raise FileProblem(f"Excel文件无法解析，可能已损坏（{type(error).__name__}）。请用Excel打开后另存为 .xlsx 再导入") from None
 
 
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="\$?([A-Z]{1,3})\$?(\d{1,7})(?::\$?([A-Z]{1,3})\$?(\d{1,7}))?"')
+
+
 def _refuse_zip_bomb(data: bytes) -> None:
+    """Refuse before reading what the archive says it would inflate to, and each sheet whose
+    declared range is absurd. A file that lies about either is stopped by the parsing child's
+    memory limit and timeout (etl/sandbox.py)."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            inflated = sum(info.file_size for info in archive.infolist())
-    except zipfile.BadZipFile:
+            infos = archive.infolist()
+            inflated = sum(info.file_size for info in infos)
+            if inflated > settings.MAX_UNZIPPED_BYTES:
+                raise FileProblem(
+                    f"Excel文件解压后达{inflated / 1024 / 1024:.0f}MB，超过上限{settings.MAX_UNZIPPED_BYTES // 1024 // 1024}MB，已拒绝读取"
+                )
+            names = _sheet_names_by_part(archive)
+            for info in infos:
+                if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+                    with archive.open(info) as sheet_xml:
+                        name = names.get(info.filename, Path(info.filename).stem)
+                        _check_declared_dimension(name, sheet_xml.read(4096))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError):
         raise FileProblem("Excel文件已损坏（压缩结构无效），请重新导出后再导入") from None
-    if inflated > settings.MAX_UNZIPPED_BYTES:
+    except (OSError, RuntimeError) as error:  # a truncated or encrypted member, an unknown compression
+        raise FileProblem(f"Excel文件已损坏，无法解压（{type(error).__name__}），请重新导出后再导入") from None
+
+
+_SHEET = re.compile(r'<(?:\w+:)?sheet\b[^>]*?\bname="([^"]*)"[^>]*?\br:id="([^"]*)"')
+_RELATION = re.compile(r'<Relationship\b[^>]*?\bId="([^"]*)"[^>]*?\bTarget="([^"]*)"')
+
+
+def _sheet_names_by_part(archive: zipfile.ZipFile) -> dict[str, str]:
+    """xl/worksheets/sheetN.xml -> the sheet's name as the analyst sees it, for messages."""
+    try:
+        workbook = archive.read("xl/workbook.xml")[:1_000_000].decode("utf-8", "replace")
+        relations = archive.read("xl/_rels/workbook.xml.rels")[:1_000_000].decode("utf-8", "replace")
+    except KeyError:
+        return {}
+    targets = {rid: "xl/" + target.lstrip("/").removeprefix("xl/") for rid, target in _RELATION.findall(relations)}
+    return {targets[rid]: html.unescape(name) for name, rid in _SHEET.findall(workbook) if rid in targets}
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+def _check_declared_dimension(sheet: str, head: bytes) -> None:
+    match = _DIMENSION.search(head)
+    if not match:
+        return
+    first_col, first_row, last_col, last_row = match.groups()
+    if last_col is None:
+        return  # a single cell
+    height = int(last_row) - int(first_row) + 1
+    width = _column_number(last_col) - _column_number(first_col) + 1
+    _refuse_absurd_size(sheet, height, width)
+
+
+def _refuse_absurd_size(sheet: str, height: int, width: int) -> None:
+    if width > settings.MAX_SHEET_COLUMNS or height * width > settings.MAX_SHEET_CELLS:
         raise FileProblem(
-            f"Excel文件解压后达{inflated / 1024 / 1024:.0f}MB，超过上限{settings.MAX_UNZIPPED_BYTES // 1024 // 1024}MB，已拒绝读取"
+            f"工作表“{sheet}”的区域达{height:,}行×{width:,}列，远超台账的正常大小（上限{settings.MAX_SHEET_COLUMNS:,}列、"
+            f"{settings.MAX_SHEET_CELLS:,}个单元格），可能含有远处的空白单元格或格式。请在Excel中删除多余的行和列，另存后再导入"
         )
 
 

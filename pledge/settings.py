@@ -19,6 +19,14 @@ SLIGHTLY_BEHIND_POINTS = 0.10
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 # An .xlsx is a zip: refuse one that would inflate beyond this (zip bombs).
 MAX_UNZIPPED_BYTES = 500 * 1024 * 1024
+# Uploaded files are parsed in a child process with these bounds (etl/sandbox.py): a crafted file
+# that needs more memory or time than a real 100,000-row ledger is refused, and only the child dies.
+PARSE_MEMORY_BYTES = int(os.environ.get("PLEDGE_PARSE_MEMORY_MB", "1024")) * 1024 * 1024
+PARSE_TIMEOUT_SECONDS = float(os.environ.get("PLEDGE_PARSE_TIMEOUT", "60"))
+# A sheet larger than this is refused before its cells are read: a ledger has a few dozen columns
+# and at most some hundred thousand rows; a range of millions of cells is a crafted or damaged file.
+MAX_SHEET_COLUMNS = 1_000
+MAX_SHEET_CELLS = 20_000_000
 
 # Backups taken before each import, kept newest first under data/backups/.
 KEEP_BACKUPS = int(os.environ.get("PLEDGE_KEEP_BACKUPS", "20"))
