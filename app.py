@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import session, style
+from pledge.store import StoreBusy, StoreUnreadable
+from ui import session, style, unavailable
 from ui.data import ensure_data
 
 st.set_page_config(page_title="知识产权质押融资监测平台", page_icon="📈", layout="wide")
-ensure_data()
 style.apply()
+try:
+    ensure_data()
+    user = session.current_user()
+except (StoreBusy, StoreUnreadable) as problem:  # fail closed: no page list, no account page
+    unavailable.show(problem)
 
 DASHBOARDS = [
     st.Page("pages/overview.py", title="总览", icon=":material/dashboard:", default=True),
@@ -29,7 +34,6 @@ ADMIN = [
     st.Page("pages/reference.py", title="区县与银行", icon=":material/tune:"),
 ]
 
-user = session.current_user()
 st.logo("ui/logo.svg", size="large")
 if user is None:
     pages = [st.Page("pages/login.py", title="登录", icon=":material/login:", default=True)]
@@ -40,4 +44,7 @@ else:
     if user.can("admin"):
         pages["系统管理"] = ADMIN
     session.user_badge(user)
-st.navigation(pages).run()
+try:
+    st.navigation(pages).run()
+except (StoreBusy, StoreUnreadable) as problem:  # the file went bad or busy while a page read it
+    unavailable.show(problem)

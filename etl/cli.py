@@ -18,7 +18,7 @@ from etl import pipeline
 from etl.parse import ParsedFile
 from etl.report import error_report_xlsx
 from pledge import auth, formats, metrics
-from pledge.store import Store, StoreBusy
+from pledge.store import Store, StoreBusy, StoreUnreadable
 
 MAX_PRINTED_ISSUES = 50
 
@@ -297,13 +297,22 @@ def cmd_restore(args, store: Store) -> int:
             print("没有备份（每次导入或撤销前会自动备份到 data/backups/）")
             return 0 if args.list else 1
         for i, path in enumerate(backups, start=1):
-            print(f"{i:>3}  {path.name}")
+            print(f"{i:>3}  {path.name}" + ("" if Store.verify(path) else "  （损坏，不可恢复）"))
         return 0
-    chosen = Path(args.backup) if args.backup else backups[0]
+    if args.backup:
+        chosen = Path(args.backup)
+    else:
+        chosen = next((b for b in backups if Store.verify(b)), None)
+        if chosen is None:
+            print("✘ 没有完好的备份可以恢复")
+            return 1
     if args.backup and not chosen.exists():
         chosen = store.backup_dir / args.backup
     if not chosen.exists():
         print(f"✘ 找不到备份 {args.backup}")
+        return 1
+    if not Store.verify(chosen):
+        print(f"✘ 备份 {chosen.name} 已损坏，不能用来恢复；请选择其他备份（--list）")
         return 1
     saved = store.restore(chosen)
     print(f"✔ 已从 {chosen.name} 恢复数据库" + (f"；恢复前的数据库已另存为 {saved.name}" if saved else ""))
@@ -316,6 +325,6 @@ def main(argv: list[str] | None = None) -> int:
     store = Store(args.db)
     try:
         return args.func(args, store)
-    except StoreBusy as busy:
-        print(f"✘ {busy}", file=sys.stderr)
+    except (StoreBusy, StoreUnreadable) as problem:
+        print(f"✘ {problem}", file=sys.stderr)
         return 1

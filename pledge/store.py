@@ -38,6 +38,17 @@ class StoreBusy(RuntimeError):
         )
 
 
+class StoreUnreadable(RuntimeError):
+    """The database file is damaged, or gone while its backups remain: nothing may be shown or
+    written until an admin restores it. The message says so in Chinese, with the commands."""
+
+    RESTORE = "python -m etl restore --list（查看备份）；python -m etl restore（恢复最新的完好备份）"
+
+    def __init__(self, path: Path, what: str):
+        self.path, self.what = path, what
+        super().__init__(f"{what}（{path.name}）。请管理员在服务器上恢复：{self.RESTORE}")
+
+
 class _ReadersWriterLock:
     def __init__(self) -> None:
         self._cond = threading.Condition()
@@ -169,8 +180,10 @@ class Store:
         while True:
             try:
                 return duckdb.connect(str(self.path), read_only=read_only)
-            except duckdb.IOException as error:
+            except duckdb.Error as error:
                 if not _is_lock_conflict(error):
+                    if self.path.exists():
+                        raise StoreUnreadable(self.path, "数据库文件损坏，无法打开") from error
                     raise
                 waited = time.monotonic() - started
                 if waited >= self.timeout:
@@ -187,6 +200,10 @@ class Store:
             con = self._pool.cursor(lambda: self._connect(read_only=True))
             try:
                 yield con
+            except (duckdb.IOException, duckdb.SerializationException) as error:
+                if _is_lock_conflict(error):
+                    raise
+                raise StoreUnreadable(self.path, "数据库文件损坏，读取失败") from error
             finally:
                 self._pool.release(con)
 
@@ -257,6 +274,29 @@ class Store:
             return []
         return sorted(self.backup_dir.glob(f"{self.path.stem}-*.duckdb"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
 
+    @staticmethod
+    def verify(path: Path) -> bool:
+        """Whether a file is one of our databases and every row of every table can be read (a
+        backup half-written when the disk filled opens, but fails on its missing blocks). Reads
+        the whole file: for restoring, not for every page."""
+        try:
+            con = duckdb.connect(str(path), read_only=True)
+        except duckdb.Error:
+            return False
+        try:
+            if schema.current_version(con) == 0:
+                return False
+            tables = con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE'"
+            ).fetchall()
+            for (table,) in tables:  # hash() of each whole row makes every column block load
+                con.execute(f'SELECT count(*), sum(hash(t)) FROM "{table}" AS t').fetchall()
+            return True
+        except duckdb.Error:
+            return False
+        finally:
+            con.close()
+
     def restore(self, backup: Path) -> Path:
         """Put a backup in place of the file; the current file is backed up first. Returns that copy."""
         if not backup.exists():
@@ -273,7 +313,10 @@ class Store:
         return current
 
     def ensure_schema(self) -> None:
-        """Create the file or upgrade an older one in place."""
+        """Create the file or upgrade an older one in place. A file that is gone while backups of
+        it remain is not silently replaced by an empty one."""
+        if not self.exists() and self.backups():
+            raise StoreUnreadable(self.path, "数据库文件不存在，但有它的备份：文件可能被误删或磁盘未挂载")
         if self.exists():
             with self.read() as con:
                 if schema.current_version(con) == schema.SCHEMA_VERSION:

@@ -25,9 +25,10 @@ def store() -> Store:
 
 def ensure_data() -> Store:
     """On a fresh machine the app starts on the demo city. A deployment that names its own
-    database (PLEDGE_DB) starts empty instead: demo loans must never mix with real ones."""
+    database (PLEDGE_DB) starts empty instead: demo loans must never mix with real ones. A file
+    that vanished while its backups remain is never rebuilt: ensure_schema says so."""
     s = store()
-    if not s.exists() and not os.environ.get("PLEDGE_DB"):
+    if not s.exists() and not os.environ.get("PLEDGE_DB") and not s.backups():
         from etl.demo import build_demo
 
         with st.spinner("首次启动：正在生成示例市演示数据……"):
