@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import duckdb
@@ -22,8 +24,24 @@ MAX_FAILED_LOGINS = 5
 LOCK_MINUTES = 10
 SESSION_IDLE_MINUTES = 60
 
-_hasher = PasswordHasher()
+# OWASP's minimum for argon2id (19 MiB, 2 passes, 1 lane): about 30 ms on one core of the 2-core
+# server. argon2-cffi's default (64 MiB, 3 passes, 4 lanes) made one sign-in take seconds there.
+# Hashes made with other parameters are upgraded at the next successful sign-in.
+_hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 _DUMMY_HASH = _hasher.hash("not a password: keeps unknown names as slow as known ones")
+# Hashes are checked here, never on a page's script thread, and at most one per core at a time:
+# a crowd (or a flood) of sign-ins queues for these threads instead of stalling every page.
+_verifier = ThreadPoolExecutor(max_workers=os.cpu_count() or 2, thread_name_prefix="argon2")
+
+
+def _matches(hashed: str, password: str) -> bool:
+    def check() -> bool:
+        try:
+            return _hasher.verify(hashed, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    return _verifier.submit(check).result()
 
 
 class AuthError(ValueError):
@@ -138,46 +156,45 @@ def list_users(store: Store) -> list[dict]:
 def authenticate(store: Store, name: str, password: str) -> User:
     """The user, or AuthError. Five failures in a row lock the account for ten minutes.
 
-    The failure count is committed before the refusal is raised, so it survives the refusal."""
+    The hash is checked with no lock held; the file is written only when something changes (a
+    failure to count, a lock to lift, a hash to upgrade, the first sign-in of a day), so a crowd of
+    leaders signing in at once does not queue behind one writer."""
     name = name.strip()
-    refusal: str | None = None
-    with store.write() as con:
+    with store.read() as con:
         row = fetch_one(
             con,
-            """SELECT u.password_hash, u.role, u.district_code, d.name, u.failed_logins, u.locked_until
+            """SELECT u.password_hash, u.role, u.district_code, d.name, u.failed_logins, u.locked_until,
+                      u.last_login_at
                FROM users u LEFT JOIN v_districts d ON d.code = u.district_code WHERE u.name = ?""",
             [name],
         )
-        if row is None:
-            try:
-                _hasher.verify(_DUMMY_HASH, password)
-            except VerificationError:
-                pass
-            refusal = "用户名或密码不正确"
-        else:
-            hashed, role, code, district_name, failed, locked_until = row
-            if locked_until and locked_until > _now():
-                minutes = math.ceil((locked_until - _now()).total_seconds() / 60)
-                refusal = f"密码错误次数过多，账户已暂时锁定，请{minutes}分钟后再试"
-            else:
-                refusal = _verify(con, name, hashed, password, failed)
-    if refusal:
-        raise AuthError(refusal)
+    if row is None:
+        _matches(_DUMMY_HASH, password)  # as slow as a real account
+        raise AuthError("用户名或密码不正确")
+    hashed, role, code, district_name, failed, locked_until, last_login = row
+    if locked_until and locked_until > _now():
+        minutes = math.ceil((locked_until - _now()).total_seconds() / 60)
+        raise AuthError(f"密码错误次数过多，账户已暂时锁定，请{minutes}分钟后再试")
+    if not _matches(hashed, password):
+        raise AuthError(_count_failure(store, name))
+    stale = last_login is None or last_login.date() != _now().date()
+    if failed or locked_until or stale or _hasher.check_needs_rehash(hashed):
+        rehashed = _hasher.hash(password) if _hasher.check_needs_rehash(hashed) else hashed
+        with store.write() as con:
+            con.execute(
+                "UPDATE users SET password_hash = ?, failed_logins = 0, locked_until = NULL, last_login_at = ? WHERE name = ?",
+                [rehashed, _now(), name],
+            )
     return User(name, role, code, district_name)
 
 
-def _verify(con: duckdb.DuckDBPyConnection, name: str, hashed: str, password: str, failed: int) -> str | None:
-    try:
-        _hasher.verify(hashed, password)
-    except (VerificationError, InvalidHashError):
-        failed += 1
+def _count_failure(store: Store, name: str) -> str:
+    """Count a wrong password (committed before the refusal is shown) and lock after too many."""
+    with store.write() as con:
+        failed = fetch_one(con, "SELECT failed_logins FROM users WHERE name = ?", [name])[0] + 1
         lock = _now() + dt.timedelta(minutes=LOCK_MINUTES) if failed >= MAX_FAILED_LOGINS else None
         con.execute("UPDATE users SET failed_logins = ?, locked_until = ? WHERE name = ?", [0 if lock else failed, lock, name])
         audit(con, name, "登录失败", f"连续第{failed}次")
-        if lock:
-            return f"密码连续错误{MAX_FAILED_LOGINS}次，账户锁定{LOCK_MINUTES}分钟"
-        return "用户名或密码不正确"
-    if _hasher.check_needs_rehash(hashed):
-        con.execute("UPDATE users SET password_hash = ? WHERE name = ?", [_hasher.hash(password), name])
-    con.execute("UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = ? WHERE name = ?", [_now(), name])
-    return None
+    if lock:
+        return f"密码连续错误{MAX_FAILED_LOGINS}次，账户锁定{LOCK_MINUTES}分钟"
+    return "用户名或密码不正确"

@@ -65,3 +65,30 @@ def test_users_cli_reads_the_password_from_a_pipe(store):
     with store.read() as con:
         actions = [r[0] for r in con.execute("SELECT action FROM audit_log ORDER BY logged_at").fetchall()]
     assert actions[:1] == ["添加用户"] and "删除用户" in actions
+
+
+def test_hashes_use_owasp_parameters_and_old_ones_are_upgraded_at_sign_in(store):
+    from argon2 import PasswordHasher, extract_parameters
+
+    auth.add_user(store, "老用户", "password-9", "viewer")
+    with store.write() as con:  # as stored by an earlier version with argon2-cffi's heavy defaults
+        con.execute("UPDATE users SET password_hash = ? WHERE name = '老用户'", [PasswordHasher().hash("password-9")])
+    auth.authenticate(store, "老用户", "password-9")
+    with store.read() as con:
+        stored = con.execute("SELECT password_hash FROM users WHERE name = '老用户'").fetchone()[0]
+    params = extract_parameters(stored)
+    assert (params.memory_cost, params.time_cost, params.parallelism) == (19 * 1024, 2, 1)
+    assert auth.authenticate(store, "老用户", "password-9").name == "老用户"  # the new hash still matches
+
+
+def test_a_routine_sign_in_writes_nothing(store):
+    """Twenty leaders signing in at once must not queue behind the single writer."""
+    auth.add_user(store, "局领导", "password-1", "viewer")
+    auth.authenticate(store, "局领导", "password-1")  # the day's first sign-in is recorded
+    before = store.data_version()
+    for _ in range(3):
+        auth.authenticate(store, "局领导", "password-1")
+    assert store.data_version() == before
+    with pytest.raises(auth.AuthError):
+        auth.authenticate(store, "局领导", "wrong-password")
+    assert store.data_version() != before  # a failure is counted, and so written
