@@ -20,7 +20,7 @@ BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 PURPOSE = {
     "chromium": "在服务器上把月度通报的图表绘制成PNG图片，放入Word通报",
     "fontconfig": "让Chromium找到已安装的中文字体",
-    "fonts-noto-cjk": "图表中的中文字形（缺少时中文显示为方框）",
+    "fonts-noto-cjk": "图表中的中文字形，缺少时中文显示为方框",
 }
 
 
