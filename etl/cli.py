@@ -219,14 +219,14 @@ def cmd_bulletin(args, store: Store) -> int:
         return 1
     with store.read() as con:
         report = bulletin.build(con, args.year, args.month)
-    images = None
-    try:
-        _log("正在生成图表 ……")
-        images = bulletin.render_images(report)
-    except render.RenderUnavailable as missing:
-        _log(f"提示：{missing}；本次通报不含图表")
-    Path(args.out).write_bytes(bulletin.to_docx(report, images))
-    print(f"✔ 已生成 {args.out}（{report.title}，{len(images or {})}张图表）")
+    _log("正在生成图表 ……")
+    word = bulletin.word(report)
+    if word.missing:
+        _log(f"提示：{render.advice(word.missing)}")
+    if word.failure:
+        _log(f"图表绘制失败：{word.failure}；本次通报不含图表")
+    Path(args.out).write_bytes(word.data)
+    print(f"✔ 已生成 {args.out}（{report.title}，{len(word.images)}张图表）")
     return 0
 
 

@@ -8,7 +8,7 @@ import streamlit as st
 
 from pledge import bulletin, render
 from ui import sidebar, widgets
-from ui.data import query, store
+from ui.data import query
 
 period = sidebar.render()
 st.title("月度通报")
@@ -31,39 +31,44 @@ with st.container(border=True):
     for text in report.paragraphs:
         st.markdown(f"　　{text}")
     st.markdown("**一、各区县质押融资目标完成情况排名**")
-    widgets.table(report.ranking)
+    widgets.table(bulletin.shown(report.ranking))
     if report.lagging:
         st.markdown(f"滞后区县：{'、'.join(report.lagging)}")
     left, right = widgets.side_by_side(2)
     with left:
         st.markdown("**二、质押融资额前10位企业**")
-        widgets.table(report.enterprises)
+        widgets.table(bulletin.shown(report.enterprises))
     with right:
         st.markdown("**三、各银行质押融资情况**")
-        widgets.table(report.banks)
+        widgets.table(bulletin.shown(report.banks))
     for name, fig in report.charts.items():
         widgets.chart(fig, f"{report.file_stem}_{name}", key=f"bulletin_chart_{name}")
     st.markdown(f"**附表：首贷企业名单（{len(report.first_time)}家）**")
-    widgets.table(report.first_time, height=min(400, 40 + 35 * max(1, len(report.first_time))))
+    widgets.table(bulletin.shown(report.first_time), height=min(400, 40 + 35 * max(1, len(report.first_time))))
 
 st.subheader("下载")
 left, middle, right = st.columns(3)
 left.download_button("通报表格（Excel）", bulletin.to_xlsx(report), f"{report.file_stem}.xlsx", icon=":material/table:",
                      key="bulletin_xlsx")
 needs = render.missing()
-if needs:
+if needs:  # this server cannot draw charts: the Word file comes without them, and says so
     middle.download_button("通报（Word，不含图表）", bulletin.to_docx(report), f"{report.file_stem}.docx",
                            icon=":material/description:", key="bulletin_docx_plain")
-    st.warning(f"服务器未安装图表导出所需的软件包（{'、'.join(needs)}），Word通报暂不含图表。"
-               f"请管理员执行：sudo apt-get install {' '.join(needs)}")
+    st.info(render.advice(needs), icon=":material/info:")
 else:
     if middle.button("生成Word通报（含图表）", icon=":material/description:", key="bulletin_make_docx"):
         with st.spinner("正在生成图表……"):
-            images = bulletin.render_images(report)
-        st.session_state["bulletin_docx_made"] = (report.file_stem, bulletin.to_docx(report, images), images)
+            st.session_state["bulletin_docx_made"] = (report.file_stem, bulletin.word(report))
     made = st.session_state.get("bulletin_docx_made")
     if made and made[0] == report.file_stem:
-        middle.download_button("下载Word通报", made[1], f"{made[0]}.docx", icon=":material/download:", key="bulletin_docx")
-        with right.popover("下载单张图表（PNG）", icon=":material/image:"):
-            for name, data in made[2].items():
-                st.download_button(name, data, f"{made[0]}_{name}.png", mime="image/png", key=f"png_{name}")
+        word = made[1]
+        if word.missing:
+            st.info(render.advice(word.missing), icon=":material/info:")
+        if word.failure:
+            st.error(f"图表绘制失败：{word.failure}。已生成不含图表的Word通报。")
+        middle.download_button("下载Word通报" if word.images else "下载Word通报（不含图表）", word.data,
+                               f"{made[0]}.docx", icon=":material/download:", key="bulletin_docx")
+        if word.images:
+            with right.popover("下载单张图表（PNG）", icon=":material/image:"):
+                for name, data in word.images.items():
+                    st.download_button(name, data, f"{made[0]}_{name}.png", mime="image/png", key=f"png_{name}")

@@ -1,22 +1,42 @@
 """月度通报: the monthly bulletin, composed from the metrics layer in the register of a
 government bulletin, and written as .docx (python-docx) and .xlsx. No number is typed here:
-every figure is read from a metrics result and formatted."""
+every figure is read from a metrics result and formatted.
+
+Its tables hold numbers (amounts in 亿元 or 万元, rates as ratios, counts); COLUMNS says how each
+reads on screen and in Word, and which number format it carries in Excel, where it stays a number."""
 
 from __future__ import annotations
 
 import calendar
 import datetime as dt
 import io
+import logging
 from dataclasses import dataclass, field
 
 import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
-from pledge import charts, formats, metrics, narrative
+from pledge import charts, formats, metrics, narrative, render
 from pledge.export import xlsx_bytes
 
 YI, WAN = metrics.SCALE["loan_amount"], 10_000
+NO_CHARTS = "（本服务器未安装图表导出组件，本通报不含图表。）"
+CHARTS_FAILED = "（图表生成失败，本通报不含图表。）"
+log = logging.getLogger(__name__)
+
+# A table column: how its values read on screen and in Word (None: as they are), its Excel number format.
+_YI = (lambda v: f"{v:.2f}", "0.00")
+_WAN = (lambda v: f"{v:,.2f}", "#,##0.00")
+_RATE = (formats.pct, "0.0%")
+_CHANGE = (formats.signed_pct, "+0.0%;-0.0%;0.0%")
+_COUNT = (None, "0")
+COLUMNS = {
+    "排名": _COUNT, "序号": _COUNT, "笔数": _COUNT, "发明专利(件)": _COUNT, "惠及企业(家)": _COUNT, "首贷企业(家)": _COUNT,
+    "质押融资(亿元)": _YI, "年度目标(亿元)": _YI, "融资额(亿元)": _YI, "融资额(万元)": _WAN,
+    "完成率": _RATE, "占比": _RATE, "同比": _CHANGE,
+    "首贷日期": (lambda d: f"{d:%Y-%m-%d}", "yyyy-mm-dd"),
+}
 
 
 @dataclass
@@ -26,7 +46,7 @@ class Bulletin:
     as_of: dt.date
     title: str
     paragraphs: list[str]
-    ranking: pd.DataFrame  # display table, in rank order
+    ranking: pd.DataFrame  # in rank order; every table reads as COLUMNS says
     lagging: list[str]
     enterprises: pd.DataFrame
     banks: pd.DataFrame
@@ -36,6 +56,16 @@ class Bulletin:
     @property
     def file_stem(self) -> str:
         return f"{self.year}年{self.month}月知识产权质押融资通报"
+
+
+def shown(frame: pd.DataFrame) -> pd.DataFrame:
+    """A table of the bulletin as it reads on screen and in Word: numbers formatted, missing as —."""
+    frame = frame.copy()
+    for name in frame.columns:
+        show = COLUMNS.get(name, (None, ""))[0]
+        if show is not None:
+            frame[name] = frame[name].map(lambda v, show=show: "—" if pd.isna(v) else show(v))
+    return frame
 
 
 def month_end(year: int, month: int) -> dt.date:
@@ -106,9 +136,9 @@ def build(con: duckdb.DuckDBPyConnection, year: int, month: int) -> Bulletin:
         "排名": districts["rank"].astype("Int64"),
         "较上月": districts["rank_change"].map(formats.rank_change),
         "区县": districts["name"],
-        "质押融资(亿元)": districts["loan_amount"].map(lambda v: f"{v / YI:.2f}"),
-        "年度目标(亿元)": districts["t_loan_amount"].map(lambda v: "—" if pd.isna(v) else f"{v / YI:.2f}"),
-        "完成率": districts["c_loan_amount"].map(formats.pct),
+        "质押融资(亿元)": districts["loan_amount"] / YI,
+        "年度目标(亿元)": districts["t_loan_amount"] / YI,
+        "完成率": districts["c_loan_amount"],
         "状态": districts["status"].fillna("无目标"),
         "发明专利(件)": districts["invention_patents"].astype(int),
         "惠及企业(家)": districts["enterprises"].astype(int),
@@ -116,18 +146,17 @@ def build(con: duckdb.DuckDBPyConnection, year: int, month: int) -> Bulletin:
     })
     enterprise_table = pd.DataFrame({
         "序号": range(1, len(top) + 1), "企业名称": top["name"], "所属区县": top["district"],
-        "融资额(万元)": top["amount"].map(lambda v: f"{v / WAN:,.2f}"), "笔数": top["loans"],
+        "融资额(万元)": top["amount"] / WAN, "笔数": top["loans"],
         "贷款银行": top["banks"],
     })
     bank_table = pd.DataFrame({
-        "质权人": banks["bank"], "融资额(亿元)": banks["amount"].map(lambda v: f"{v / YI:.2f}"),
-        "占比": banks["share"].map(formats.pct), "笔数": banks["loans"],
-        "同比": banks["yoy"].map(formats.signed_pct),
+        "质权人": banks["bank"], "融资额(亿元)": banks["amount"] / YI,
+        "占比": banks["share"], "笔数": banks["loans"], "同比": banks["yoy"],
     })
     first_table = pd.DataFrame({
         "企业名称": first["name"], "所属区县": first["district"],
-        "首贷日期": pd.to_datetime(first["first_loan_date"]).dt.strftime("%Y-%m-%d"),
-        "融资额(万元)": first["amount"].map(lambda v: f"{v / WAN:,.2f}"), "贷款银行": first["banks"],
+        "首贷日期": pd.to_datetime(first["first_loan_date"]).dt.date,
+        "融资额(万元)": first["amount"] / WAN, "贷款银行": first["banks"],
     })
     figures = {
         "累计进度": charts.cumulative_vs_target(series, city["t_loan_amount"], projection, year, as_of),
@@ -180,16 +209,17 @@ def _table(document, frame: pd.DataFrame) -> None:
         run.bold = True
         run.font.size = Pt(10)
         _set_east_asian_font(run, "黑体")
-    for values in frame.itertuples(index=False):
+    for values in shown(frame).itertuples(index=False):
         cells = table.add_row().cells
         for cell, value in zip(cells, values):
-            run = cell.paragraphs[0].add_run("—" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value))
+            run = cell.paragraphs[0].add_run("—" if pd.isna(value) else str(value))
             run.font.size = Pt(10)
             _set_east_asian_font(run, "宋体")
 
 
-def to_docx(bulletin: Bulletin, images: dict[str, bytes] | None = None) -> bytes:
-    """The bulletin as a Word document; images (PNG bytes by chart name) are placed after the text."""
+def to_docx(bulletin: Bulletin, images: dict[str, bytes] | None = None, no_charts: str = NO_CHARTS) -> bytes:
+    """The bulletin as a Word document; images (PNG bytes by chart name) are placed after the text.
+    Without images the document says so under its title, in the words of `no_charts`."""
     from docx import Document
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Cm
@@ -200,6 +230,8 @@ def to_docx(bulletin: Bulletin, images: dict[str, bytes] | None = None) -> bytes
     _paragraph(document, bulletin.title, size=18, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, font="黑体", indent=False)
     _paragraph(document, f"（数据截至{formats.date_cn(bulletin.as_of)}）", size=12,
                align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
+    if not images:
+        _paragraph(document, no_charts, size=12, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
     for text in bulletin.paragraphs:
         _paragraph(document, text, size=14)
     for heading, frame in (
@@ -227,12 +259,32 @@ def to_xlsx(bulletin: Bulletin) -> bytes:
     return xlsx_bytes({
         "通报正文": summary, "区县排名": bulletin.ranking, "重点企业": bulletin.enterprises,
         "银行": bulletin.banks, "首贷企业": bulletin.first_time,
-    })
+    }, {name: excel for name, (_, excel) in COLUMNS.items()})
 
 
 def render_images(bulletin: Bulletin) -> dict[str, bytes]:
     """Every chart of the bulletin as a 2x PNG, with one browser for all of them."""
-    from pledge import render
-
     with render.renderer() as to_png:
         return {name: to_png(fig) for name, fig in bulletin.charts.items()}
+
+
+@dataclass
+class Word:
+    """The Word bulletin as made: with its charts, or without them and why."""
+    data: bytes
+    images: dict[str, bytes]
+    missing: list[str]  # Debian packages this server lacks to draw charts
+    failure: str | None  # why drawing the charts failed
+
+
+def word(bulletin: Bulletin) -> Word:
+    """The Word bulletin with its charts when this server can draw them, otherwise without them."""
+    needs = render.missing()
+    if needs:
+        return Word(to_docx(bulletin), {}, needs, None)
+    try:
+        images = render_images(bulletin)
+    except Exception as failure:  # kaleido, the browser, a timeout: the text is still worth having
+        log.exception("drawing the bulletin's charts failed")
+        return Word(to_docx(bulletin, no_charts=CHARTS_FAILED), {}, [], str(failure) or type(failure).__name__)
+    return Word(to_docx(bulletin, images), images, [], None)

@@ -3,6 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh runtime
+# chromium and CJK fonts for the Word bulletin's charts; never stops the app from starting
+bash scripts/system-packages.sh --app || echo "系统软件包检查未完成，应用照常启动（月度通报的Word文件可能不含图表）。" >&2
 # The demo city only on the default database: a deployment that sets PLEDGE_DB starts empty.
 if [ -z "${PLEDGE_DB:-}" ] && [ ! -f data/pledge.duckdb ]; then
   .venv/bin/python -m etl demo

@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh dev
-bash scripts/system-packages.sh
+bash scripts/system-packages.sh --require
 set +e
 .venv/bin/python -m pytest -n 2 -q "$@"
 status=$?

@@ -11,6 +11,8 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -83,3 +85,14 @@ def page_problems(page) -> list[str]:
     for alert in page.query_selector_all('[data-testid="stAlertContentError"]'):
         problems.append(alert.inner_text())
     return problems
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's headless Chromium, one for a test module."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

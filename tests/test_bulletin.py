@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 import plotly.graph_objects as go
 import pytest
@@ -14,6 +15,7 @@ from PIL import Image
 from pledge import bulletin, metrics, render
 from tests.test_cli import run
 from tests.test_metrics import city  # noqa: F401  (fixture)
+from tests.test_setup import without_chart_packages
 
 needs_chromium = pytest.mark.skipif(bool(render.missing()), reason="chromium or fonts-noto-cjk not installed")
 
@@ -62,6 +64,46 @@ def test_xlsx_neutralises_formulas(city, tmp_path):
     assert cell.data_type == "s" and cell.value.startswith("'=")
 
 
+def sheet_rows(sheet) -> list[dict]:
+    """A sheet's rows as {header: cell}."""
+    header = [cell.value for cell in sheet[1]]
+    return [dict(zip(header, row)) for row in sheet.iter_rows(min_row=2)]
+
+
+def test_xlsx_numbers_are_numbers_with_number_formats(city):
+    import openpyxl
+
+    with city.read() as con:
+        report = bulletin.build(con, 2025, 6)
+        progress = metrics.district_progress(con, 2025, dt.date(2025, 6, 30)).set_index("name")
+    book = openpyxl.load_workbook(io.BytesIO(bulletin.to_xlsx(report)))
+    ranking = {row["区县"].value: row for row in sheet_rows(book["区县排名"])}
+    assert set(ranking) == {"西山区", "高新技术产业开发区", "东湖区", "临江县"}
+    for name, row in ranking.items():
+        amount, rate, rank = row["质押融资(亿元)"], row["完成率"], row["排名"]
+        assert amount.data_type == "n" and amount.number_format == "0.00"
+        assert amount.value == pytest.approx(progress.loc[name, "loan_amount"] / 100_000_000)
+        assert rank.data_type == "n" and isinstance(rank.value, int)
+        if name != "临江县":  # no target: no completion rate, an empty cell
+            assert rate.data_type == "n" and "%" in rate.number_format
+            assert rate.value == pytest.approx(progress.loc[name, "c_loan_amount"])
+    assert ranking["西山区"]["完成率"].value == pytest.approx(0.625)  # 2500万 of 0.4亿
+    # 工行 lent 3000万 by 6月30日 against 400万 a year before: 同比 +650%
+    icbc = next(row for row in sheet_rows(book["银行"]) if row["质权人"].value == "中国工商银行")
+    assert icbc["同比"].data_type == "n" and icbc["同比"].value == pytest.approx(6.5)
+    assert "%" in icbc["同比"].number_format and "+" in icbc["同比"].number_format
+    assert icbc["融资额(亿元)"].value == pytest.approx(0.3) and icbc["笔数"].value == 2
+    top = sheet_rows(book["重点企业"])[0]
+    assert top["融资额(万元)"].data_type == "n" and top["融资额(万元)"].value == 2500
+    first = sheet_rows(book["首贷企业"])
+    assert {row["首贷日期"].value.date() for row in first} == {dt.date(2025, 1, 10), dt.date(2025, 5, 20)}
+    # no number written as text, with or without the apostrophe that neutralises formulas
+    looks_numeric = re.compile(r"^'?[+-]?[\d,.]+%?$")
+    texts = [cell.value for sheet in book.worksheets[1:] for row in sheet.iter_rows(min_row=2) for cell in row
+             if isinstance(cell.value, str)]
+    assert texts and not [t for t in texts if looks_numeric.match(t)]
+
+
 @needs_chromium
 def test_chart_png_is_2x_and_draws_chinese_glyphs():
     def title_png(text: str) -> Image.Image:
@@ -88,3 +130,14 @@ def test_cli_writes_the_bulletin_with_charts(city, tmp_path):
     assert len(document.inline_shapes) == 4
     images = [Image.open(io.BytesIO(part.blob)) for part in document.part.package.parts if part.content_type == "image/png"]
     assert images and all(image.size == (1920, 1080) for image in images)
+
+
+def test_cli_without_chart_packages_writes_the_bulletin_and_says_it_has_no_charts(city, tmp_path):
+    out = tmp_path / "通报.docx"
+    hidden = {**without_chart_packages(tmp_path), "BROWSER_PATH": ""}
+    result = run("bulletin", "--year", "2025", "--month", "6", "--out", str(out), db=city.path, env=hidden)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "sudo apt-get install chromium fonts-noto-cjk" in result.stderr and "0张图表" in result.stdout
+    document = Document(str(out))
+    assert "（本服务器未安装图表导出组件，本通报不含图表。）" in [p.text for p in document.paragraphs]
+    assert len(document.inline_shapes) == 0

@@ -22,8 +22,8 @@ LEDGER = [
 TARGETS = [["2025年度目标"], ["区县", "质押融资金额(亿元)"], ["东湖区", 0.2], ["临江县", 0.1], ["全市", 0.5]]
 
 
-def run(*args: str, db: Path, stdin: str | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+def run(*args: str, db: Path, stdin: str | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
     env.pop("PLEDGE_DB", None)
     return subprocess.run(
         [sys.executable, "-m", "etl", *args, "--db", str(db)],

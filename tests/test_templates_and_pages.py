@@ -8,12 +8,14 @@ import zipfile
 from pathlib import Path
 
 import openpyxl
+from docx import Document
 from streamlit.testing.v1 import AppTest
 
 from etl import compose, pipeline, templates
-from pledge import render
+from pledge import bulletin, render
 from tests.conftest import write
 from tests.test_metrics import city  # noqa: F401  (fixture)
+from tests.test_setup import without_chart_packages
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -61,15 +63,46 @@ def test_targets_page_shows_the_year_and_offers_last_years_as_a_start(city, monk
     assert not any("还没有目标" in i.value for i in at.info)
 
 
-def test_bulletin_page_without_chromium_still_works_and_says_what_to_install(city, monkeypatch):
+def test_bulletin_page_without_chromium_still_works_and_says_what_to_install(city, monkeypatch, tmp_path):
     monkeypatch.setenv("PLEDGE_DB", str(city.path))
-    monkeypatch.setattr(render, "missing", lambda: ["chromium", "fonts-noto-cjk"])
+    for name, value in without_chart_packages(tmp_path).items():  # what render.missing() finds out itself
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("BROWSER_PATH", raising=False)
     at = AppTest.from_file(str(ROOT / "pages/bulletin.py"), default_timeout=60).run()
-    assert not at.exception
-    assert any("apt-get install chromium fonts-noto-cjk" in w.value for w in at.warning)
+    assert not at.exception and not at.error
+    notes = [i.value for i in at.info]
+    assert any("chromium（" in n and "fonts-noto-cjk（" in n and "sudo apt-get install chromium fonts-noto-cjk" in n
+               for n in notes), notes
     assert at.title[0].value == "月度通报"
     assert any("2025年7月全市知识产权质押融资工作通报" in m.value for m in at.markdown)
-    assert any(b.label == "通报（Word，不含图表）" for b in at.get("download_button"))
+    labels = [b.label for b in at.get("download_button")]
+    assert "通报（Word，不含图表）" in labels and "通报表格（Excel）" in labels
+    assert not [b for b in at.button if "生成Word通报" in b.label]
+    with city.read() as con:  # the file behind that button says it has no charts
+        made = bulletin.word(bulletin.build(con, 2025, 7))
+    document = Document(io.BytesIO(made.data))
+    assert "（本服务器未安装图表导出组件，本通报不含图表。）" in [p.text for p in document.paragraphs[:4]]
+    assert len(document.inline_shapes) == 0 and made.missing == ["chromium", "fonts-noto-cjk"]
+
+
+def test_bulletin_page_says_when_drawing_the_charts_fails_and_still_gives_the_word_file(city, monkeypatch):
+    monkeypatch.setenv("PLEDGE_DB", str(city.path))
+    monkeypatch.setattr(render, "missing", lambda: [])
+
+    def broken(report):
+        raise RuntimeError("浏览器启动超时")
+
+    monkeypatch.setattr(bulletin, "render_images", broken)
+    at = AppTest.from_file(str(ROOT / "pages/bulletin.py"), default_timeout=60).run()
+    assert not at.info and not at.error
+    at.button(key="bulletin_make_docx").click().run()
+    assert not at.exception
+    assert [e.value for e in at.error] == ["图表绘制失败：浏览器启动超时。已生成不含图表的Word通报。"]
+    assert "下载Word通报（不含图表）" in [b.label for b in at.get("download_button")]
+    made = at.session_state["bulletin_docx_made"][1]
+    document = Document(io.BytesIO(made.data))
+    assert "（图表生成失败，本通报不含图表。）" in [p.text for p in document.paragraphs[:4]]
+    assert len(document.inline_shapes) == 0
 
 
 def test_compose_keeps_the_grid_as_an_archived_spreadsheet(city):
