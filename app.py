@@ -7,7 +7,7 @@ import streamlit as st
 
 from pledge.store import StoreBusy, StoreUnreadable
 from ui import session, style, unavailable
-from ui.data import ensure_data
+from ui.database import ensure_data
 
 st.set_page_config(page_title="知识产权质押融资监测平台", page_icon="📈", layout="wide")
 style.apply()

@@ -121,7 +121,7 @@ def _load_loans(con: duckdb.DuckDBPyConnection, parsed: ParsedFile, batch_id: in
                FROM staged""",
             [batch_id],
         )
-        con.execute("INSERT INTO loan_patents SELECT loan_id, patent_no, patent_type FROM staged_patents")
+        con.execute("INSERT INTO pledged_ip SELECT loan_id, patent_no, patent_type FROM staged_patents")
     finally:
         con.unregister("staged")
         con.unregister("staged_patents")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from pledge import auth
+from pledge import auth, metrics
 from ui import session, widgets
 from ui.data import query, store
 
@@ -21,7 +21,7 @@ if users:
 else:
     widgets.empty("还没有账户：系统处于演示模式，所有页面开放。添加第一个管理员后需登录使用。")
 
-districts = query("districts")["name"].tolist()
+districts = query(metrics.districts)["name"].tolist()
 left, right = st.columns(2)
 with left, st.form("add_user", clear_on_submit=True):
     st.markdown("**添加用户**")

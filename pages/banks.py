@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from pledge import charts, formats, metrics
+from pledge.catalogue import YI
 from ui import sidebar, widgets
 from ui.data import query
 
@@ -14,10 +15,9 @@ st.title("质权人（贷款银行）")
 if period is None:
     widgets.empty("还没有任何数据。请先导入质押融资台账。")
     st.stop()
-year, as_of, scope = period.year, period.as_of, period.district
-YI = metrics.SCALE["loan_amount"]
+year, as_of = period.year, period.as_of
 
-banks = query("bank_breakdown", year, as_of, scope)
+banks = query(metrics.bank_breakdown, year, as_of)
 current = banks[banks["amount"] > 0]
 if current.empty:
     widgets.empty(f"{year}年1月1日至{formats.date_cn(as_of)}没有质押贷款记录。")
@@ -37,8 +37,6 @@ with right:
     widgets.table(table, {"融资额(亿元)": "{:.2f}", "上年同期(亿元)": "{:.2f}", "占比": "{:.1f}%", "同比": "{:+.1f}%"})
     widgets.xlsx_download({"银行": table}, f"{year}年各银行质押融资_截至{as_of:%Y%m%d}.xlsx", "下载（Excel）")
 
-by_district = query("bank_by_district", year, as_of)
-if scope is not None:
-    by_district = by_district[by_district["district"] == period.district_name]
+by_district = query(metrics.bank_by_district, year, as_of)
 widgets.chart(charts.stacked_bank_district(by_district, year, as_of),
               f"各区县银行构成_{as_of:%Y%m%d}")

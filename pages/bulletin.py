@@ -6,7 +6,7 @@ import datetime as dt
 
 import streamlit as st
 
-from pledge import bulletin, render
+from pledge import bulletin, metrics, render
 from ui import sidebar, widgets
 from ui.data import query
 
@@ -20,10 +20,10 @@ if period.district is not None:
     st.stop()
 
 months = list(range(1, 13))
-latest = query("latest_loan_date", period.year)
+latest = query(metrics.latest_loan_date, period.year)
 default_month = latest.month if latest else dt.date.today().month
 month = st.selectbox("通报月份", months, index=default_month - 1, format_func=lambda m: f"{period.year}年{m}月", key="bulletin_month")
-report = query("bulletin_of", period.year, month)
+report = query(bulletin.build, period.year, month)
 
 with st.container(border=True):
     st.markdown(f"<h3 style='text-align:center'>{report.title}</h3>", unsafe_allow_html=True)

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from pledge import charts, formats, metrics
+from pledge.catalogue import HEADLINE, WAN, YI, metric
 from ui import sidebar, widgets
 from ui.data import query
 
@@ -15,12 +16,9 @@ if period is None:
     widgets.empty("还没有任何数据。请先导入区县名单、年度目标和质押融资台账。")
     st.stop()
 year, as_of = period.year, period.as_of
-ranking = query("ranking", year, as_of)
-tp = metrics.time_progress(year, as_of)
-districts = ranking[ranking["scope"] != metrics.CITY]
-if period.district is not None:  # a viewer limited to one district sees only its own row
-    districts = districts[districts["scope"] == period.district]
-YI, WAN = metrics.SCALE["loan_amount"], 10_000
+ranking = query(metrics.district_progress, year, as_of)  # a district viewer gets its own row only
+districts = metrics.district_rows(ranking)
+tp = ranking["time_progress"].iloc[0]
 
 table = pd.DataFrame({
     "排名": districts["rank"],
@@ -52,9 +50,7 @@ widgets.table(table, {
 })
 widgets.xlsx_download({"区县排名": table}, f"{year}年区县质押融资排名_截至{as_of:%Y%m%d}.xlsx", "下载排名表（Excel）")
 
-matrix = query("district_month_matrix", year, as_of)
-if period.district is not None:
-    matrix = matrix[matrix["district"] == period.district_name]
+matrix = query(metrics.district_month_matrix, year, as_of)
 widgets.chart(charts.district_month_heatmap(matrix, year, as_of),
               f"区县分月质押融资额_{as_of:%Y%m%d}")
 
@@ -64,10 +60,10 @@ choice = st.selectbox("选择区县", districts.sort_values("sort_order")["name"
 row = districts[districts["name"] == choice].iloc[0]
 code = row["scope"]
 cards = st.columns(4)
-for card, metric in zip(cards, ("loan_amount", "invention_patents", "enterprises", "first_time_enterprises")):
-    widgets.kpi_card(card, metric, row, tp)
+for card, shown in zip(cards, HEADLINE):
+    widgets.kpi_card(card, shown.key, row)
 st.caption(
-    f"质押笔数{formats.count(row['loans'], '笔')} ｜ 贴息{widgets.figure_value('subsidy', row['subsidy'])} ｜ "
+    f"质押笔数{formats.count(row['loans'], '笔')} ｜ 贴息{metric('subsidy').format(row['subsidy'])} ｜ "
     f"普惠占比{formats.pct(row['inclusive_share'])} ｜ 户均融资{formats.wan(row['per_enterprise'] / WAN if pd.notna(row['per_enterprise']) else None)}"
 )
 if row["loans"] == 0:
@@ -75,22 +71,22 @@ if row["loans"] == 0:
 else:
     left, right = widgets.side_by_side(2)
     with left:
-        projection = query("year_end_projection", year, as_of, code)
+        projection = query(metrics.year_end_projection, year, as_of, district=code)
         series = projection["series"]
         widgets.chart(charts.cumulative_vs_target(series, row["t_loan_amount"], projection, year, as_of, scope=choice),
                       f"{choice}质押融资累计进度_{as_of:%Y%m%d}")
         widgets.chart(charts.monthly_bars(series, year, as_of, choice), f"{choice}分月质押融资额_{as_of:%Y%m%d}")
     with right:
-        banks = query("bank_breakdown", year, as_of, code)
+        banks = query(metrics.bank_breakdown, year, as_of, district=code)
         widgets.chart(charts.horizontal_bars(banks["bank"].tolist(), (banks["amount"] / YI).tolist(),
                                              f"{choice}{year}年各银行质押融资额", "亿元", as_of),
                       f"{choice}银行质押融资额_{as_of:%Y%m%d}")
-        types = query("patents_by_type", year, as_of, code)
+        types = query(metrics.patents_by_type, year, as_of, district=code)
         if len(types):
             widgets.chart(charts.horizontal_bars(types["patent_type"].tolist(), types["patents"].astype(float).tolist(),
                                                  f"{choice}{year}年质押知识产权（按类型）", "件", as_of, digits=0),
                           f"{choice}质押知识产权类型_{as_of:%Y%m%d}")
-    top = query("top_enterprises", year, as_of, 20, code)
+    top = query(metrics.top_enterprises, year, as_of, 20, district=code)
     st.markdown(f"**{choice}融资额前20家企业**")
     widgets.table(
         pd.DataFrame({"企业名称": top["name"], "统一社会信用代码": top["uscc"], "融资额(万元)": top["amount"] / WAN,

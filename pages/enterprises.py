@@ -15,13 +15,13 @@ st.title("企业")
 if period is None:
     widgets.empty("还没有任何数据。请先导入质押融资台账。")
     st.stop()
-year, as_of, scope = period.year, period.as_of, period.district
+year, as_of = period.year, period.as_of
 WAN = 10_000
 
 search = st.text_input("查找企业", placeholder="输入企业名称中的字词，或统一社会信用代码的开头", key="enterprise_search")
 selected = None
 if search.strip():
-    found = query("search_enterprises", search.strip(), 50, scope)
+    found = query(metrics.search_enterprises, search.strip(), 50)
     if found.empty:
         widgets.empty(f"没有找到与“{search.strip()}”相符的企业。")
     else:
@@ -33,8 +33,8 @@ if selected is not None:
     uscc = selected["uscc"]
     st.subheader(f"{selected['name']}")
     st.caption(f"统一社会信用代码 {uscc} ｜ 所属区县 {selected['district'] or '—'}")
-    history = query("enterprise_history", uscc, scope)
-    loans = query("enterprise_loans", uscc, scope)
+    history = query(metrics.enterprise_history, uscc)
+    loans = query(metrics.enterprise_loans, uscc)
     cols = st.columns(3)
     cols[0].metric("累计质押融资", formats.wan(history["amount"].sum() / WAN))
     cols[1].metric("累计贷款笔数", formats.count(history["loans"].sum(), "笔"))
@@ -59,7 +59,7 @@ if selected is not None:
 
 left, right = widgets.side_by_side(2)
 with left:
-    top = query("top_enterprises", year, as_of, 15, scope)
+    top = query(metrics.top_enterprises, year, as_of, 15)
     if top.empty:
         widgets.empty(f"{year}年1月1日至{formats.date_cn(as_of)}没有质押贷款记录。")
     else:
@@ -67,7 +67,7 @@ with left:
                                              f"{year}年质押融资额前15家企业", "万元", as_of, digits=0),
                       f"质押融资额前15家企业_{as_of:%Y%m%d}")
 with right:
-    first = query("first_time_borrowers", year, as_of, scope)
+    first = query(metrics.first_time_borrowers, year, as_of)
     st.markdown(f"**{year}年首贷企业（{formats.count(len(first), '家')}）**")
     if first.empty:
         widgets.empty("本期没有首贷企业。")

@@ -6,12 +6,13 @@ import pandas as pd
 import streamlit as st
 
 from etl import load as loader
+from pledge import metrics
 from ui import session, widgets
 from ui.data import query, store
 
 user = session.require("analyst")
 st.title("导入记录")
-batches = query("import_batches")
+batches = query(metrics.import_batches)
 if batches.empty:
     widgets.empty("还没有导入记录。")
     st.stop()

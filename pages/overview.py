@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from pledge import charts, formats, metrics, narrative
+from pledge.catalogue import CITY, HEADLINE, metric
 from ui import sidebar, widgets
 from ui.data import query
 
@@ -15,9 +16,9 @@ if period is None:
     st.stop()
 
 year, as_of, scope = period.year, period.as_of, period.district
-progress = query("district_progress", year, as_of)
-tp = metrics.time_progress(year, as_of)
-row = progress[progress["scope"] == (scope or metrics.CITY)].iloc[0]
+progress = query(metrics.district_progress, year, as_of)  # for a district viewer: its row only
+row = metrics.city_row(progress) if scope is None else progress.iloc[0]
+tp = row["time_progress"]
 scope_name = period.district_name or "全市"
 
 st.caption(f"统计区间：{year}年1月1日至{formats.date_cn(as_of)} ｜ 序时进度 {formats.pct(tp)}")
@@ -27,22 +28,22 @@ else:
     st.info(narrative.district_sentence(row, year, as_of), icon=":material/campaign:")
 
 cards = st.columns(4)
-for card, metric in zip(cards, ("loan_amount", "invention_patents", "enterprises", "first_time_enterprises")):
-    widgets.kpi_card(card, metric, row, tp)
+for card, shown in zip(cards, HEADLINE):
+    widgets.kpi_card(card, shown.key, row)
 
 left, right = widgets.side_by_side(2)
 with left:
-    projection = query("year_end_projection", year, as_of, scope)
+    projection = query(metrics.year_end_projection, year, as_of)
     series = projection["series"]
     widgets.chart(
         charts.cumulative_vs_target(series, row["t_loan_amount"], projection, year, as_of, scope=scope_name),
         f"{scope_name}质押融资累计进度_{as_of:%Y%m%d}",
     )
-    st.caption(f"预计全年{formats.yi(projection['projection'] / metrics.SCALE['loan_amount'])}（{projection['method']}，仅供参考）")
+    st.caption(f"预计全年{metric('loan_amount').format(projection['projection'])}（{projection['method']}，仅供参考）")
 with right:
     if scope is not None:
         widgets.chart(charts.monthly_bars(series, year, as_of, scope_name), f"{scope_name}分月质押融资额_{as_of:%Y%m%d}")
     else:
-        if progress.loc[progress["scope"] != metrics.CITY, "t_loan_amount"].isna().all():
+        if progress.loc[progress["scope"] != CITY, "t_loan_amount"].isna().all():
             widgets.empty(f"{year}年还没有区县目标，无法排名。请导入年度目标表。")
         widgets.chart(charts.completion_ranking(progress, tp, year, as_of), f"区县目标完成率排名_{as_of:%Y%m%d}")

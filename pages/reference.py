@@ -6,7 +6,7 @@ import streamlit as st
 
 from etl import compose
 from etl.report import issues_frame
-from pledge import banks
+from pledge import banks, metrics
 from ui import session, widgets
 from ui.data import query, store
 
@@ -15,7 +15,7 @@ st.title("区县与银行")
 
 st.subheader("区县名单")
 st.caption("行政区划代码为6位数字；别名用顿号分隔（如“高新区”）。已有贷款的区县不能删除。保存后形成一批导入记录，可撤销。")
-current = query("district_list")
+current = query(metrics.district_list)
 edited = st.data_editor(
     current, num_rows="dynamic", hide_index=True, width="stretch", key="districts_editor",
     column_config={"name": st.column_config.TextColumn("区县名称", required=True),
@@ -38,7 +38,7 @@ st.divider()
 st.subheader("银行名称")
 st.caption("台账中的支行名称含有总行名称或其别名时，按总行统计（如“工行高新支行”计入中国工商银行）。修改只影响之后导入的数据。")
 bank_grid = st.data_editor(
-    query("bank_aliases"), num_rows="dynamic", hide_index=True, width="stretch", key="banks_editor",
+    query(metrics.bank_aliases), num_rows="dynamic", hide_index=True, width="stretch", key="banks_editor",
     column_config={"name": st.column_config.TextColumn("总行名称", required=True),
                    "aliases": st.column_config.TextColumn("别名（用顿号分隔）")},
 )

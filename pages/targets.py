@@ -8,6 +8,7 @@ import streamlit as st
 
 from etl import compose
 from etl.report import issues_frame
+from pledge import metrics
 from ui import session, widgets
 from ui.data import query, store
 
@@ -17,9 +18,9 @@ this_year = dt.date.today().year
 years = list(range(this_year + 1, this_year - 6, -1))
 year = st.selectbox("年度", years, index=1, format_func=lambda y: f"{y}年", key="targets_year")
 
-grid = query("targets_grid", year)
+grid = query(metrics.targets_grid, year)
 if grid.drop(columns=["scope", "name"]).isna().all().all():
-    previous = query("targets_grid", year - 1)
+    previous = query(metrics.targets_grid, year - 1)
     st.info(f"{year}年还没有目标。可以直接填写，或以{year - 1}年的目标为起点。")
     if not previous.drop(columns=["scope", "name"]).isna().all().all() and st.button(f"复制{year - 1}年目标", key="copy_targets"):
         st.session_state[f"targets_start_{year}"] = previous

@@ -9,7 +9,8 @@ import streamlit as st
 from etl import load as loader
 from etl import pipeline, preview, templates
 from etl.report import error_report_xlsx, issues_frame
-from pledge import formats, metrics, settings
+from pledge import formats, settings
+from pledge.catalogue import HEADLINE
 from ui import importing, session, widgets
 from ui.data import store
 
@@ -79,12 +80,9 @@ for number, file in enumerate(files):
                 if outcome.get("year"):
                     st.markdown(f"**{outcome['year']}年全市指标变化**（截至{formats.date_cn(outcome['as_of'])}）")
                     moved = st.columns(4)
-                    for col, metric in zip(moved, importing.HEADLINE):
-                        after = outcome["after"][metric]
-                        change = outcome["moved"][metric] / metrics.SCALE.get(metric, 1)
-                        unit = metrics.UNITS[metric]
-                        col.metric(f"全市{metrics.LABELS[metric]}", widgets.figure_value(metric, after),
-                                   delta=f"{change:+.2f}{unit}" if metric == "loan_amount" else f"{change:+.0f}{unit}")
+                    for col, shown in zip(moved, HEADLINE):
+                        col.metric(f"全市{shown.label}", shown.format(outcome["after"][shown.key]),
+                                   delta=shown.format(outcome["moved"][shown.key], signed=True))
         elif parsed.ok:
             if st.button(f"确认导入 {file.name}", type="primary", key=f"confirm_{number}", icon=":material/check:"):
                 try:

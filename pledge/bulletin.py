@@ -7,7 +7,6 @@ reads on screen and in Word, and which number format it carries in Excel, where 
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import io
 import logging
@@ -17,10 +16,10 @@ import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
-from pledge import charts, formats, metrics, narrative, render
+from pledge import charts, formats, metrics, narrative, periods, render
+from pledge.catalogue import AHEAD, BEHIND, SLIGHTLY_BEHIND, WAN, YI
 from pledge.export import xlsx_bytes
 
-YI, WAN = metrics.SCALE["loan_amount"], 10_000
 NO_CHARTS = "（本服务器未安装图表导出组件，本通报不含图表。）"
 CHARTS_FAILED = "（图表生成失败，本通报不含图表。）"
 log = logging.getLogger(__name__)
@@ -68,10 +67,6 @@ def shown(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def month_end(year: int, month: int) -> dt.date:
-    return dt.date(year, month, calendar.monthrange(year, month)[1])
-
-
 def _headline(city: pd.Series, tp: float, as_of: dt.date) -> str:
     text = f"截至{formats.date_cn(as_of)}，全市累计完成知识产权质押融资{city['loan_amount'] / YI:.2f}亿元"
     if pd.notna(city["t_loan_amount"]):
@@ -96,11 +91,11 @@ def _districts_paragraph(districts: pd.DataFrame) -> tuple[str, list[str]]:
     if with_target.empty:
         return "各区县尚未设定年度目标，本期不作排名。", []
     counts = with_target["status"].value_counts()
-    text = (f"从各区县看，{int(counts.get(metrics.AHEAD, 0))}个区县达到或超过序时进度，"
-            f"{int(counts.get(metrics.SLIGHTLY_BEHIND, 0))}个区县略滞后，{int(counts.get(metrics.BEHIND, 0))}个区县滞后。")
+    text = (f"从各区县看，{int(counts.get(AHEAD, 0))}个区县达到或超过序时进度，"
+            f"{int(counts.get(SLIGHTLY_BEHIND, 0))}个区县略滞后，{int(counts.get(BEHIND, 0))}个区县滞后。")
     leaders = with_target.head(3)
     text += "完成率居前的是" + "、".join(f"{r['name']}（{formats.pct(r['c_loan_amount'])}）" for _, r in leaders.iterrows()) + "。"
-    behind = with_target[with_target["status"] == metrics.BEHIND]
+    behind = with_target[with_target["status"] == BEHIND]
     lagging = [f"{r['name']}（{formats.pct(r['c_loan_amount'])}）" for _, r in behind.iterrows()]
     if lagging:
         text += f"{'、'.join(lagging)}进度滞后，请相关区县对照目标任务，加强政银企对接，加快推进。"
@@ -108,11 +103,11 @@ def _districts_paragraph(districts: pd.DataFrame) -> tuple[str, list[str]]:
 
 
 def build(con: duckdb.DuckDBPyConnection, year: int, month: int) -> Bulletin:
-    as_of = month_end(year, month)
-    tp = metrics.time_progress(year, as_of)
-    ranking = metrics.ranking(con, year, as_of)
-    city = ranking[ranking["scope"] == metrics.CITY].iloc[0]
-    districts = ranking[ranking["scope"] != metrics.CITY]
+    as_of = periods.month_end(year, month)
+    ranking = metrics.district_progress(con, year, as_of)
+    tp = ranking["time_progress"].iloc[0]
+    city = metrics.city_row(ranking)
+    districts = metrics.district_rows(ranking)
     projection = metrics.year_end_projection(con, year, as_of)
     series = projection["series"]
     this_month = series[series["month"] == month].iloc[0]

@@ -3,28 +3,22 @@ fonts, colours, title form (what, unit, as-of date) and export settings."""
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 
 import pandas as pd
 import plotly.graph_objects as go
 
-from pledge import formats, metrics
+from pledge import formats, periods
+from pledge.catalogue import CITY, STATUS_COLORS, YI
 
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, SimHei, sans-serif"
-STATUS_COLORS = {metrics.AHEAD: "#2e7d32", metrics.SLIGHTLY_BEHIND: "#f0a202", metrics.BEHIND: "#c62828"}
 NO_TARGET_COLOR = "#9e9e9e"
 ACTUAL, LAST_YEAR, TARGET, PROJECTION = "#1f5fa8", "#9aa5b1", "#c62828", "#1f5fa8"
-YI = metrics.SCALE["loan_amount"]
 
 
 def title(what: str, unit: str | None, as_of: dt.date) -> str:
     unit_part = f"单位：{unit}，" if unit else ""
     return f"{what}<br><sup>（{unit_part}截至{formats.date_cn(as_of)}）</sup>"
-
-
-def _month_end(year: int, month: int) -> dt.date:
-    return dt.date(year, month, calendar.monthrange(year, month)[1])
 
 
 def _style(fig: go.Figure, height: int = 420) -> go.Figure:
@@ -65,7 +59,7 @@ def cumulative_vs_target(
     fig.add_scatter(x=months, y=series["prev_cumulative"] / YI, name=f"{year - 1}年累计", mode="lines",
                     line={"color": LAST_YEAR, "width": 2})
     if target_yuan and not pd.isna(target_yuan):
-        pace = [target_yuan * metrics.time_progress(year, _month_end(year, m)) / YI for m in series["month"]]
+        pace = [target_yuan * periods.time_progress(year, periods.month_end(year, m)) / YI for m in series["month"]]
         fig.add_scatter(x=months, y=pace, name="目标序时进度", mode="lines", line={"color": TARGET, "dash": "dot", "width": 2})
     if projection is not None and len(projection["path"]) > 1:
         path = projection["path"]
@@ -84,7 +78,7 @@ def cumulative_vs_target(
 
 def completion_ranking(progress: pd.DataFrame, time_progress: float, year: int, as_of: dt.date) -> go.Figure:
     """Districts' loan-amount completion as bars, coloured by status, against time progress."""
-    rows = progress[progress["scope"] != metrics.CITY].sort_values("rank", ascending=False)
+    rows = progress[progress["scope"] != CITY].sort_values("rank", ascending=False)
     values = rows["c_loan_amount"].fillna(0) * 100
     colors = [STATUS_COLORS.get(s, NO_TARGET_COLOR) for s in rows["status"]]
     labels = [

@@ -7,7 +7,8 @@ import datetime as dt
 
 import pandas as pd
 
-from pledge import formats, metrics
+from pledge import formats
+from pledge.catalogue import BEHIND, CITY, SLIGHTLY_BEHIND, YI
 
 
 def position(completion: float, progress: float) -> str:
@@ -28,20 +29,20 @@ def yoy_phrase(change) -> str:
 
 def _head(row: pd.Series, who: str, year: int, as_of: dt.date, no_target: str) -> str:
     """截至M月D日，<who>完成知识产权质押融资X亿元，占年度目标Y%，高于序时进度Z个百分点"""
-    amount = row["loan_amount"] / metrics.SCALE["loan_amount"]
+    amount = row["loan_amount"] / YI
     text = f"截至{as_of.month}月{as_of.day}日，{who}完成知识产权质押融资{amount:.2f}亿元"
     if pd.isna(row["c_loan_amount"]):
         return text + f"（{year}年{no_target}）"
-    return text + f"，占年度目标{formats.pct(row['c_loan_amount'])}，{position(row['c_loan_amount'], metrics.time_progress(year, as_of))}"
+    return text + f"，占年度目标{formats.pct(row['c_loan_amount'])}，{position(row['c_loan_amount'], row['time_progress'])}"
 
 
 def overview_sentence(progress: pd.DataFrame, year: int, as_of: dt.date) -> str:
     """截至10月31日，全市完成质押融资xx亿元，占年度目标xx%，高于序时进度x个百分点；x个区县滞后：……"""
-    city = progress[progress["scope"] == metrics.CITY].iloc[0]
+    city = progress[progress["scope"] == CITY].iloc[0]
     head = _head(city, "全市", year, as_of, "尚未设定全市目标") + yoy_phrase(city["yoy_loan_amount"])
-    districts = progress[progress["scope"] != metrics.CITY]
-    behind = districts[districts["status"] == metrics.BEHIND]
-    slightly = districts[districts["status"] == metrics.SLIGHTLY_BEHIND]
+    districts = progress[progress["scope"] != CITY]
+    behind = districts[districts["status"] == BEHIND]
+    slightly = districts[districts["status"] == SLIGHTLY_BEHIND]
     parts = [head]
     if len(behind):
         names = "、".join(f"{r['name']}（{formats.pct(r['c_loan_amount'])}）" for _, r in behind.iterrows())

@@ -2,7 +2,8 @@
 
 They turn the slow part of the metrics, distinct counts over a window that always starts on
 1 January, into plain counts: an enterprise (or invention patent) counts in [Y-01-01, D] exactly
-when its first loan (first pledge) of year Y came on or before D. Rows with a NULL district are
+when its first loan (first pledge) of year Y came on or before D; likewise each pledged patent
+or trademark number, by type. Rows with a NULL district are
 the city level, where an enterprise borrowing in two districts counts once."""
 
 from __future__ import annotations
@@ -20,12 +21,12 @@ _REFRESH = [
        SELECT year(loan_date), district_code, uscc, min(loan_date), min(loan_date) FILTER (WHERE first_loan)
        FROM v_loans
        GROUP BY GROUPING SETS ((year(loan_date), district_code, uscc), (year(loan_date), uscc))""",
-    "DELETE FROM patent_firsts",
-    """INSERT INTO patent_firsts
-       SELECT year(l.loan_date), l.district_code, p.patent_no, min(l.loan_date)
-       FROM v_loans l JOIN loan_patents p USING (loan_id)
-       WHERE p.patent_type = '发明专利'
-       GROUP BY GROUPING SETS ((year(l.loan_date), l.district_code, p.patent_no), (year(l.loan_date), p.patent_no))""",
+    "DELETE FROM pledged_firsts",
+    """INSERT INTO pledged_firsts
+       SELECT year(l.loan_date), l.district_code, p.ip_type, p.ip_no, min(l.loan_date)
+       FROM v_loans l JOIN pledged_ip p USING (loan_id)
+       GROUP BY GROUPING SETS ((year(l.loan_date), l.district_code, p.ip_type, p.ip_no),
+                               (year(l.loan_date), p.ip_type, p.ip_no))""",
 ]
 
 

@@ -210,14 +210,40 @@ CREATE TABLE patent_firsts (
 
 
 def _v3(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(_V3)  # filled by _v4's refresh, which knows the tables as they are now
+
+
+_V4 = """
+-- The pledged numbers are patents and trademarks: name the table for what it holds, and keep
+-- the first pledge of every number of every type (not only invention patents) in the rollup.
+DROP VIEW v_loan_patents;
+ALTER TABLE loan_patents RENAME TO pledged_ip;
+ALTER TABLE pledged_ip RENAME COLUMN patent_no TO ip_no;      -- patent without ZL, or trademark number
+ALTER TABLE pledged_ip RENAME COLUMN patent_type TO ip_type;  -- 发明专利 | 实用新型 | 外观设计 | 商标
+CREATE VIEW v_pledged_ip AS
+    SELECT p.*, l.loan_date, l.district_code, l.uscc
+    FROM pledged_ip p JOIN loans l USING (loan_id)
+    WHERE l.is_current;
+DROP TABLE patent_firsts;
+CREATE TABLE pledged_firsts (
+    year            INTEGER NOT NULL,
+    district_code   VARCHAR,                   -- NULL: the city level
+    ip_type         VARCHAR NOT NULL,
+    ip_no           VARCHAR NOT NULL,
+    first_date      DATE NOT NULL              -- its first pledge of the year (in the district)
+);
+"""
+
+
+def _v4(con: duckdb.DuckDBPyConnection) -> None:
     from pledge import rollups
 
-    con.execute(_V3)
+    con.execute(_V4)
     rollups.refresh(con)
 
 
 # Append new migrations; never edit one that has shipped.
-MIGRATIONS: list[Callable[[duckdb.DuckDBPyConnection], None]] = [_v1, _v2, _v3]
+MIGRATIONS: list[Callable[[duckdb.DuckDBPyConnection], None]] = [_v1, _v2, _v3, _v4]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -13,7 +13,7 @@ import pytest
 from docx import Document
 from PIL import Image
 
-from pledge import formats, metrics
+from pledge import catalogue, formats, metrics
 from tests.browser import browser, page_problems, running_app, wait_until_drawn  # noqa: F401  (fixture)
 from tests.test_bulletin import sheet_rows
 from tests.test_metrics import city_in
@@ -47,9 +47,9 @@ def test_word_and_excel_bulletin_from_the_page(tmp_path_factory, browser):
     folder = tmp_path_factory.mktemp("bulletin")
     store = city_in(folder)
     with store.read() as con:
-        ranking = metrics.ranking(con, 2025, AS_OF)
-    city = ranking[ranking["scope"] == metrics.CITY].iloc[0]
-    districts = ranking[ranking["scope"] != metrics.CITY].set_index("name")
+        ranking = metrics.district_progress(con, 2025, AS_OF)
+    city = ranking[ranking["scope"] == catalogue.CITY].iloc[0]
+    districts = ranking[ranking["scope"] != catalogue.CITY].set_index("name")
     with running_app(store.path) as url:
         page = open_bulletin(browser, url)
         page.get_by_role("button", name=re.compile("生成Word通报（含图表）")).click()

@@ -8,7 +8,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import PATENT_INVENTION, USCC_A, USCC_B, district_rows, write, xlsx_bytes
+from tests.conftest import (
+    PATENT_INVENTION,
+    USCC_A,
+    USCC_B,
+    district_rows,
+    write,
+    xlsx_bytes,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 LEDGER = [

@@ -14,7 +14,7 @@ import pytest
 from etl import demo, pipeline
 from etl.checksums import parse_patent_number, uscc_problem
 from etl.reference import Reference
-from pledge import metrics
+from pledge import catalogue, metrics
 from pledge.schema import DEFAULT_BANKS
 from pledge.store import Store
 
@@ -81,8 +81,8 @@ def test_history_runs_to_last_month_with_targets_every_year_and_districts_differ
     # The overview's ranking shows districts ahead of the time progress, slightly and well behind.
     with store.read() as con:
         progress = metrics.district_progress(con, 2026, LAST_MONTH[1])
-    statuses = set(progress.loc[progress["scope"] != metrics.CITY, "status"].dropna())
-    assert statuses == {metrics.AHEAD, metrics.SLIGHTLY_BEHIND, metrics.BEHIND}
+    statuses = set(progress.loc[progress["scope"] != catalogue.CITY, "status"].dropna())
+    assert statuses == {catalogue.AHEAD, catalogue.SLIGHTLY_BEHIND, catalogue.BEHIND}
 
 
 def test_two_builds_with_the_same_seed_are_identical(empty_store, tmp_path):
@@ -91,7 +91,7 @@ def test_two_builds_with_the_same_seed_are_identical(empty_store, tmp_path):
         demo.build_demo(store, today=TODAY)  # files in the default folder beside each database
     assert (tmp_path / "demo").is_dir() and (tmp_path / "again" / "demo").is_dir()
     loans = "SELECT * EXCLUDE (loan_id, batch_id) FROM v_loans ORDER BY ALL"
-    patents = "SELECT l.loan_key, p.patent_no, p.patent_type FROM v_loans l JOIN loan_patents p USING (loan_id) ORDER BY ALL"
+    patents = "SELECT l.loan_key, p.ip_no, p.ip_type FROM v_loans l JOIN pledged_ip p USING (loan_id) ORDER BY ALL"
     targets = "SELECT * FROM v_targets ORDER BY ALL"
     for sql in (loans, patents, targets):
         assert rows(empty_store, sql) == rows(other, sql)

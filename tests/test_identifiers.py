@@ -8,7 +8,12 @@ from decimal import Decimal
 import pytest
 
 from etl import normalise as n
-from etl.checksums import parse_patent_number, patent_check_char, uscc_check_char, uscc_problem
+from etl.checksums import (
+    parse_patent_number,
+    patent_check_char,
+    uscc_check_char,
+    uscc_problem,
+)
 from etl.reference import District, Reference
 
 

@@ -20,9 +20,17 @@ import pandas as pd
 import pytest
 
 from etl import pipeline
-from pledge import metrics
+from pledge import catalogue, metrics, periods
 from pledge.store import Store
-from tests.conftest import PATENT_INVENTION, PATENT_INVENTION_2, USCC_A, USCC_B, district_rows, write, xlsx_bytes
+from tests.conftest import (
+    PATENT_INVENTION,
+    PATENT_INVENTION_2,
+    USCC_A,
+    USCC_B,
+    district_rows,
+    write,
+    xlsx_bytes,
+)
 
 USCC_C = "91990101MA0000001Y"  # check character worked out with the GB 32100 weights
 UTILITY = "202320123456.1"
@@ -77,9 +85,9 @@ def _progress(store, year=2025, as_of=AS_OF):
 
 
 def test_time_progress_counts_days_up_to_and_including_as_of():
-    assert metrics.time_progress(2025, dt.date(2025, 6, 30)) == pytest.approx(181 / 365)
-    assert metrics.time_progress(2024, dt.date(2024, 12, 31)) == 1.0
-    assert metrics.time_progress(2024, dt.date(2024, 3, 1)) == pytest.approx(61 / 366)
+    assert periods.time_progress(2025, dt.date(2025, 6, 30)) == pytest.approx(181 / 365)
+    assert periods.time_progress(2024, dt.date(2024, 12, 31)) == 1.0
+    assert periods.time_progress(2024, dt.date(2024, 3, 1)) == pytest.approx(61 / 366)
 
 
 def test_city_figures(city):
@@ -116,9 +124,9 @@ def test_district_figures_status_and_rank(city):
     assert (east["loan_amount"], east["loans"], east["invention_patents"], east["enterprises"]) == (2000 * WAN, 2, 1, 1)
     assert (west["loan_amount"], west["first_time_enterprises"], west["subsidy"]) == (2500 * WAN, 1, 10 * WAN)
     # time progress 181/365 = 49.6%: 西山 62.5% ahead; 高新 40% within 10 points; 东湖 20% behind
-    assert west["c_loan_amount"] == pytest.approx(0.625) and west["status"] == metrics.AHEAD
-    assert zone["c_loan_amount"] == pytest.approx(0.4) and zone["status"] == metrics.SLIGHTLY_BEHIND
-    assert east["c_loan_amount"] == pytest.approx(0.2) and east["status"] == metrics.BEHIND
+    assert west["c_loan_amount"] == pytest.approx(0.625) and west["status"] == catalogue.AHEAD
+    assert zone["c_loan_amount"] == pytest.approx(0.4) and zone["status"] == catalogue.SLIGHTLY_BEHIND
+    assert east["c_loan_amount"] == pytest.approx(0.2) and east["status"] == catalogue.BEHIND
     assert [west["rank"], zone["rank"], east["rank"], river["rank"]] == [1, 2, 3, 4]
     assert river["loan_amount"] == 0 and pd.isna(river["status"])  # listed, with no target
 
@@ -204,7 +212,7 @@ def test_undo_of_the_ledger_empties_the_figures(city):
 
 def test_rank_change_against_the_end_of_the_previous_month(city):
     with city.read() as con:
-        frame = metrics.ranking(con, 2025, AS_OF).set_index("name")
+        frame = metrics.district_progress(con, 2025, AS_OF).set_index("name")
     # 31 May: 西山 62.5%, 东湖 20%, 高新 0% (its loan came on 1 June); 30 June: 高新 passes 东湖
     assert frame.loc["高新技术产业开发区", "prev_rank"] == 3 and frame.loc["高新技术产业开发区", "rank_change"] == 1
     assert frame.loc["东湖区", "rank_change"] == -1

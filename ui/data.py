@@ -1,49 +1,49 @@
-"""How pages reach the metrics layer: one store, answers cached until the data changes."""
+"""How pages reach the metrics layer: `query(fn, *args)` runs fn(con, *args) on the app's store,
+cached until the data changes, and scoped to the viewer.
+
+A viewer limited to one district is answered from the query layer, not by page code filtering
+results: every function that takes `district` gets that viewer's district, whatever the page
+passed, and a function without one is refused unless it shows no figure (metrics.CITY_WIDE_OK).
+A new page cannot leak city-wide figures by forgetting a filter."""
 
 from __future__ import annotations
 
-import os
+import inspect
+from collections.abc import Callable
+from typing import Any
 
 import streamlit as st
 
-from pledge import metrics, settings
+from pledge import metrics
 from pledge.store import Store
+from ui import session
+from ui.database import store
 
 
-@st.cache_resource(show_spinner=False)
-def _store(path: str) -> Store:
-    store = Store(path)
-    if store.exists():
-        store.ensure_schema()  # an older file is upgraded before any page reads it
-    return store
-
-
-def store() -> Store:
-    """The store of $PLEDGE_DB (or data/pledge.duckdb), one object per file."""
-    return _store(str(settings.db_path()))
-
-
-def ensure_data() -> Store:
-    """On a fresh machine the app starts on the demo city. A deployment that names its own
-    database (PLEDGE_DB) starts empty instead: demo loans must never mix with real ones. A file
-    that vanished while its backups remain is never rebuilt: ensure_schema says so."""
-    s = store()
-    if not s.exists() and not os.environ.get("PLEDGE_DB") and not s.backups():
-        from etl.demo import build_demo
-
-        with st.spinner("首次启动：正在生成示例市演示数据……"):
-            build_demo(s)
-    s.ensure_schema()
-    return s
+class OutOfScope(PermissionError):
+    """A district-limited viewer asked for a figure that has no district to limit it to."""
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
-def _run(db_path: str, data_version: tuple, name: str, args: tuple):
+def _run(db_path: str, data_version: tuple, name: str, args: tuple, kwargs: tuple, _fn: Callable) -> Any:
     with Store(db_path).read() as con:
-        return getattr(metrics, name)(con, *args)
+        return _fn(con, *args, **dict(kwargs))
 
 
-def query(name: str, *args):
-    """metrics.<name>(con, *args), cached per data version: an import or an undo invalidates it."""
+def scoped_kwargs(fn: Callable, kwargs: dict, district: str | None) -> dict:
+    """kwargs with the viewer's district forced in, or OutOfScope."""
+    if district is None:
+        return kwargs
+    if "district" in inspect.signature(fn).parameters:
+        return {**kwargs, "district": district}
+    if fn in metrics.CITY_WIDE_OK:
+        return kwargs
+    raise OutOfScope(f"“{fn.__name__}”是全市范围的数据，本账户仅限查看本区县")
+
+
+def query(fn: Callable, *args, **kwargs) -> Any:
+    """fn(con, *args, **kwargs), cached per data version: an import or an undo invalidates it."""
+    kwargs = scoped_kwargs(fn, kwargs, session.scope())
     s = store()
-    return _run(str(s.path), s.data_version(), name, args)
+    name = f"{fn.__module__}.{fn.__qualname__}"
+    return _run(str(s.path), s.data_version(), name, args, tuple(sorted(kwargs.items())), fn)

@@ -13,10 +13,10 @@ import streamlit as st
 from etl import load as loader
 from etl import pipeline
 from etl.parse import ParsedFile
-from pledge import metrics
-from ui.data import store
+from pledge import catalogue, metrics
+from ui.database import store
 
-HEADLINE = ("loan_amount", "invention_patents", "enterprises", "first_time_enterprises")
+HEADLINE = [m.key for m in catalogue.HEADLINE]
 
 
 @dataclass
@@ -37,8 +37,7 @@ def parse_upload(name: str, data: bytes, year: int | None) -> Upload:
 
 def _headline(year: int, as_of: dt.date) -> pd.Series:
     with store().read() as con:
-        frame = metrics.district_progress(con, year, as_of)
-    return frame[frame["scope"] == metrics.CITY].iloc[0][list(HEADLINE)]
+        return metrics.city_row(metrics.district_progress(con, year, as_of))[HEADLINE]
 
 
 def confirm(upload: Upload, user: str) -> dict:

@@ -9,7 +9,7 @@ import streamlit as st
 
 from pledge import auth
 from pledge.store import Store
-from ui.data import store
+from ui.database import store
 
 
 @st.cache_data(show_spinner=False)
@@ -38,6 +38,12 @@ def current_user() -> auth.User | None:
         return None
     st.session_state["last_seen"] = now
     return user
+
+
+def scope() -> str | None:
+    """The district a signed-in viewer is limited to; None for a city-wide account or demo mode."""
+    user = st.session_state.get("user")
+    return user.district_code if user is not None else None
 
 
 def log_in(name: str, password: str) -> auth.User:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from pledge import formats
+from pledge import formats, metrics
 from ui import session, style
 from ui.data import query
 
@@ -35,8 +35,8 @@ def render() -> Period | None:
     for key in ("year", "as_of", "presentation"):  # keep the choice when the user moves to another page
         if key in st.session_state:
             st.session_state[key] = st.session_state[key]
-    years = query("years_with_data")
-    fresh = query("freshness")
+    years = query(metrics.years_with_data)
+    fresh = query(metrics.freshness)
     if fresh["demo"]:
         st.badge(f"演示数据：{fresh['demo']}为虚构城市，数字仅供演示", icon=":material/science:", color="orange")
     with st.sidebar:
@@ -46,7 +46,7 @@ def render() -> Period | None:
             st.session_state["year"] = years[0]
             _reset_as_of()
         year = st.selectbox("年度", years, key="year", format_func=lambda y: f"{y}年", on_change=_reset_as_of)
-        default = query("default_as_of", year)
+        default = query(metrics.default_as_of, year)
         # Follow the latest loan date as imports arrive, unless the user picked a date.
         if "as_of" not in st.session_state or st.session_state["as_of"] == st.session_state.get("as_of_default"):
             st.session_state["as_of"] = default

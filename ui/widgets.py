@@ -6,40 +6,29 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from pledge import charts, formats, metrics
+from pledge import charts, formats
+from pledge.catalogue import STATUS_BADGES, metric
 from pledge.export import xlsx_bytes
 from ui import style
 
 
-def figure_value(metric: str, value) -> str:
-    """A figure in its bureau unit: 亿元 for the loan amount, 万元 for money, counts with 件/家/笔."""
-    if value is None or pd.isna(value):
-        return "—"
-    scaled = value / metrics.SCALE.get(metric, 1)
-    if metric == "loan_amount":
-        return formats.yi(scaled)
-    if metric == "subsidy":
-        return formats.wan(scaled)
-    return formats.count(scaled, metrics.UNITS[metric])
-
-
-def kpi_card(container, metric: str, row: pd.Series, time_progress: float) -> None:
+def kpi_card(container, key: str, row: pd.Series) -> None:
     """Actual, target, completion, time progress and the gap to it, and year on year."""
-    actual, target, done, yoy = row[metric], row[f"t_{metric}"], row[f"c_{metric}"], row[f"yoy_{metric}"]
+    shown = metric(key)
+    actual, target, done, yoy = row[key], row[f"t_{key}"], row[f"c_{key}"], row[f"yoy_{key}"]
+    progress, status = row["time_progress"], row[f"status_{key}"]
     with container.container(border=True):
         st.metric(
-            metrics.LABELS[metric], figure_value(metric, actual),
+            shown.label, shown.format(actual),
             delta=None if pd.isna(yoy) else f"{formats.signed_pct(yoy)} 同比",  # the sign leads: arrow and colour follow
         )
         if pd.isna(target):
             st.caption("未设定年度目标")
             return
-        status = metrics.status_of(done, time_progress)
-        color = {"超序时": "green", "略滞后": "orange", "滞后": "red"}.get(status, "gray")
-        st.progress(min(float(done), 1.0), text=f"完成 **{formats.pct(done)}** ｜ 目标 {figure_value(metric, target)}")
-        gap = done - time_progress
+        st.progress(min(float(done), 1.0), text=f"完成 **{formats.pct(done)}** ｜ 目标 {shown.format(target)}")
+        gap = done - progress
         st.markdown(
-            f"序时进度 {formats.pct(time_progress)} ｜ :{color}-badge[{status}] "
+            f"序时进度 {formats.pct(progress)} ｜ :{STATUS_BADGES.get(status, 'gray')}-badge[{status}] "
             f"{'高于' if gap >= 0 else '低于'}序时{abs(gap) * 100:.1f}个百分点"
         )
 

@@ -1,0 +1,64 @@
+"""The metrics layer: every figure of DOMAIN.md, as SQL on the clean base views. Pages, the CLI
+and the bulletin call these functions and format what they return; nothing else computes a figure.
+Each function takes an open connection (from Store.read()) so that a page is answered from one.
+
+- progress:   a year's window with targets, completion, 同比, status and rank (district_progress,
+              summary) and the as-of date (default_as_of)
+- series:     the cumulative curve, district × month, the year-end projection
+- breakdowns: banks, enterprises, pledged IP types, first-time borrowers
+- lists:      plain reads (search, an enterprise's loans, imports, reference lists, freshness)
+
+What each figure is (label, unit, SQL) is declared in pledge/catalogue.py; the time rules are in
+pledge/periods.py.
+
+Scope: every figure function that a district-limited viewer may see takes `district`, and the
+page query helper (ui/data.py) passes it for such a viewer; functions that answer city-wide
+without a district are marked CITY_WIDE_OK only when they show no figure (dates, lists).
+"""
+
+from pledge.metrics.breakdowns import (
+    bank_breakdown,
+    bank_by_district,
+    first_time_borrowers,
+    patents_by_type,
+    top_enterprises,
+)
+from pledge.metrics.lists import (
+    bank_aliases,
+    district_list,
+    districts,
+    enterprise_history,
+    enterprise_loans,
+    freshness,
+    import_batches,
+    search_enterprises,
+    targets_grid,
+)
+from pledge.metrics.progress import (
+    city_row,
+    default_as_of,
+    district_progress,
+    district_rows,
+    latest_loan_date,
+    summary,
+    years_with_data,
+)
+from pledge.metrics.series import (
+    district_month_matrix,
+    monthly_cumulative,
+    year_end_projection,
+)
+
+# Reads that carry no figure of any district: the same for every viewer.
+CITY_WIDE_OK = frozenset({
+    years_with_data, latest_loan_date, default_as_of, freshness, districts, import_batches, targets_grid,
+    district_list, bank_aliases,
+})
+
+__all__ = [
+    "CITY_WIDE_OK", "bank_aliases", "bank_breakdown", "bank_by_district", "city_row", "default_as_of",
+    "district_list", "district_month_matrix", "district_progress", "district_rows", "districts",
+    "enterprise_history", "enterprise_loans", "first_time_borrowers", "freshness", "import_batches",
+    "latest_loan_date", "monthly_cumulative", "patents_by_type", "search_enterprises", "summary",
+    "targets_grid", "top_enterprises", "year_end_projection", "years_with_data",
+]

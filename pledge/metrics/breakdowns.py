@@ -1,0 +1,121 @@
+"""Breakdowns of a year's window: by bank, by enterprise, by pledged IP type, first-time
+borrowers. Every one takes the district, so a viewer limited to one district is answered from
+the query layer (ui/data.py passes the district for such a viewer)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import pandas as pd
+
+from pledge import periods
+
+
+def top_enterprises(
+    con: duckdb.DuckDBPyConnection, year: int, as_of: dt.date, limit: int = 10, district: str | None = None
+) -> pd.DataFrame:
+    """The largest borrowers of the window: amount (yuan), loans, 首贷 or not, their banks."""
+    return con.execute(
+        """
+        WITH window_loans AS (
+            SELECT uscc, bank, amount_yuan, first_loan FROM v_loans
+            WHERE loan_date BETWEEN make_date($year, 1, 1) AND $as_of
+              AND ($district IS NULL OR district_code = $district)
+        ),
+        top AS (
+            SELECT uscc, sum(amount_yuan)::DOUBLE AS amount, count(*) AS loans, bool_or(first_loan) AS first_loan
+            FROM window_loans GROUP BY uscc
+            ORDER BY amount DESC, uscc LIMIT $limit
+        ),
+        banks AS (  -- only for the few enterprises on the list
+            SELECT uscc, string_agg(DISTINCT bank, '、' ORDER BY bank) AS banks
+            FROM window_loans WHERE uscc IN (SELECT uscc FROM top) GROUP BY uscc
+        )
+        SELECT t.uscc, e.name, d.name AS district, t.amount, t.loans, t.first_loan, b.banks
+        FROM top t JOIN enterprises e USING (uscc) LEFT JOIN banks b USING (uscc)
+        LEFT JOIN v_districts d ON d.code = e.district_code
+        ORDER BY t.amount DESC, t.uscc
+        """,
+        {"year": year, "as_of": as_of, "district": district, "limit": limit},
+    ).df()
+
+
+def bank_breakdown(
+    con: duckdb.DuckDBPyConnection, year: int, as_of: dt.date, district: str | None = None
+) -> pd.DataFrame:
+    """Per head bank: amount (yuan), loans, enterprises, share of amount, same window last year."""
+    return con.execute(
+        """
+        WITH l AS (
+            SELECT bank, uscc, amount_yuan, year(loan_date) = $year AS this_year
+            FROM v_loans
+            WHERE ($district IS NULL OR district_code = $district)
+              AND (loan_date BETWEEN make_date($year, 1, 1) AND $as_of
+                   OR loan_date BETWEEN make_date($year - 1, 1, 1) AND $prev_as_of)
+        )
+        SELECT bank,
+               coalesce(sum(amount_yuan) FILTER (WHERE this_year), 0)::DOUBLE AS amount,
+               count(*) FILTER (WHERE this_year) AS loans,
+               count(DISTINCT uscc) FILTER (WHERE this_year) AS enterprises,
+               coalesce(sum(amount_yuan) FILTER (WHERE NOT this_year), 0)::DOUBLE AS prev_amount,
+               amount / nullif(sum(amount) OVER (), 0) AS share,
+               amount / nullif(prev_amount, 0) - 1 AS yoy
+        FROM l GROUP BY bank
+        HAVING amount > 0 OR prev_amount > 0
+        ORDER BY amount DESC, bank
+        """,
+        {"year": year, "as_of": as_of, "prev_as_of": periods.same_day_last_year(as_of), "district": district},
+    ).df()
+
+
+def bank_by_district(
+    con: duckdb.DuckDBPyConnection, year: int, as_of: dt.date, district: str | None = None
+) -> pd.DataFrame:
+    """Amount (yuan) per head bank and district in the window."""
+    return con.execute(
+        """
+        SELECT l.bank, d.name AS district, d.sort_order, sum(l.amount_yuan)::DOUBLE AS amount, count(*) AS loans
+        FROM v_loans l JOIN v_districts d ON d.code = l.district_code
+        WHERE l.loan_date BETWEEN make_date($year, 1, 1) AND $as_of
+          AND ($district IS NULL OR l.district_code = $district)
+        GROUP BY l.bank, d.name, d.sort_order
+        ORDER BY d.sort_order, amount DESC
+        """,
+        {"year": year, "as_of": as_of, "district": district},
+    ).df()
+
+
+def patents_by_type(
+    con: duckdb.DuckDBPyConnection, year: int, as_of: dt.date, district: str | None = None
+) -> pd.DataFrame:
+    """Distinct pledged numbers per type (发明专利, 实用新型, 外观设计, 商标) in the window."""
+    return con.execute(
+        """
+        SELECT ip_type AS patent_type, count(DISTINCT ip_no) AS patents, count(DISTINCT loan_id) AS loans
+        FROM v_pledged_ip
+        WHERE loan_date BETWEEN make_date($year, 1, 1) AND $as_of
+          AND ($district IS NULL OR district_code = $district)
+        GROUP BY ip_type
+        ORDER BY patents DESC
+        """,
+        {"year": year, "as_of": as_of, "district": district},
+    ).df()
+
+
+def first_time_borrowers(
+    con: duckdb.DuckDBPyConnection, year: int, as_of: dt.date, district: str | None = None
+) -> pd.DataFrame:
+    """Enterprises with a 首贷 loan in the window: when, how much, from which bank."""
+    return con.execute(
+        """
+        SELECT l.uscc, e.name, d.name AS district, min(l.loan_date) AS first_loan_date,
+               sum(l.amount_yuan)::DOUBLE AS amount, string_agg(DISTINCT l.bank, '、') AS banks
+        FROM v_loans l JOIN enterprises e USING (uscc) LEFT JOIN v_districts d ON d.code = l.district_code
+        WHERE l.first_loan AND l.loan_date BETWEEN make_date($year, 1, 1) AND $as_of
+          AND ($district IS NULL OR l.district_code = $district)
+        GROUP BY l.uscc, e.name, d.name
+        ORDER BY first_loan_date DESC, l.uscc
+        """,
+        {"year": year, "as_of": as_of, "district": district},
+    ).df()
