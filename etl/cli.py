@@ -13,8 +13,8 @@ import logging
 import sys
 from pathlib import Path
 
+from etl import kinds, pipeline
 from etl import load as loader
-from etl import pipeline
 from etl.parse import ParsedFile
 from etl.report import error_report_xlsx
 from pledge import auth, formats, metrics
@@ -143,9 +143,8 @@ def cmd_batches(args, store: Store) -> int:
         print(json.dumps(batches, ensure_ascii=False))
         return 0
     status = {"active": "有效", "undone": "已撤销"}
-    kinds = {"loans": "台账", "targets": "目标", "districts": "区县名单"}
     rows = [
-        [str(b["id"]), b["file"], kinds.get(b["kind"], b["kind"]), status.get(b["status"], b["status"]),
+        [str(b["id"]), b["file"], kinds.label(b["kind"]), status.get(b["status"], b["status"]),
          b["loaded_at"], b["user"], str(b["rows_read"]), str(b["rows_new"]), str(b["rows_updated"]),
          str(b["rows_duplicate"])]
         for b in batches
@@ -238,7 +237,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("load", parents=[common], help="导入 .xlsx/.xls/.csv 文件")
     p.add_argument("files", nargs="+", metavar="FILE")
-    p.add_argument("--kind", choices=["districts", "targets", "loans"], help="文件类型（默认按表头识别）")
+    p.add_argument("--kind", choices=list(kinds.KINDS), help="文件类型（默认按表头识别）")
     p.add_argument("--year", type=int, help="目标表的年度（默认从标题或文件名读取）")
     p.add_argument("--user", help="导入人（默认当前登录名）")
     p.add_argument("--errors-xlsx", metavar="PATH", help="把问题清单写成 .xlsx")

@@ -10,14 +10,13 @@ import pandas as pd
 import xlsxwriter
 
 from etl import pipeline
-from etl.load import LoadRefused, LoadResult, load  # noqa: F401  (LoadRefused for callers)
-from etl.parse import ParsedFile
+from etl.issues import ParsedFile
+from etl.load import LoadResult, load
+from pledge.catalogue import HEADLINE
 from pledge.store import Store
 
-TARGET_COLUMNS = {
-    "name": "区县", "loan_amount": "质押融资金额(亿元)", "invention_patents": "质押发明专利(件)",
-    "enterprises": "惠及企业(家)", "first_time_enterprises": "首贷企业(家)",
-}
+# The grid's columns: the district and the headline metrics that take a target, as the catalogue names them.
+TARGET_COLUMNS = {"name": "区县", **{m.key: m.heading for m in HEADLINE if m.has_target}}
 DISTRICT_COLUMNS = {"name": "区县名称", "code": "行政区划代码", "aliases": "别名"}
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from etl import columns
+from etl import columns, kinds
 from etl.read import RawSheet
 
 SCAN_ROWS = 30
@@ -38,18 +38,18 @@ class Header:
     def score(self) -> tuple[int, int]:
         """More matched columns wins; a complete signature counts extra but does not decide alone,
         so a ledger that lacks one required column is still read as a ledger (and told what is missing)."""
-        kind = columns.KINDS[self.kind]
+        kind = kinds.get(self.kind).spec
         signature = all(f in self.columns for f in kind.signature)
         required = sum(f.name in self.columns for f in kind.required)
         return (len(self.columns) + 2 * signature, required)
 
     @property
     def signature_complete(self) -> bool:
-        return all(f in self.columns for f in columns.KINDS[self.kind].signature)
+        return all(f in self.columns for f in kinds.get(self.kind).spec.signature)
 
     @property
     def missing_required(self) -> list[columns.Field]:
-        return [f for f in columns.KINDS[self.kind].required if f.name not in self.columns]
+        return [f for f in kinds.get(self.kind).spec.required if f.name not in self.columns]
 
 
 def column_letter(index: int) -> str:
@@ -85,7 +85,7 @@ def _map(kind: str, candidates_by_column: list[list[str]]) -> dict[str, Column]:
     for index, candidates in enumerate(candidates_by_column):
         for raw in candidates:
             base, unit = columns.clean_header(raw)
-            field = columns.match_field(kind, base) if base else None
+            field = kinds.get(kind).spec.match(base) if base else None
             if field and field not in found:
                 found[field] = Column(index, field, raw.replace("\n", ""), unit)
                 break
@@ -112,12 +112,12 @@ def _candidates(sheet: RawSheet, r: int, two_rows: bool) -> list[list[str]] | No
     return result
 
 
-def locate(sheet: RawSheet, kinds: list[str]) -> Header | None:
+def locate(sheet: RawSheet, kind_names: list[str]) -> Header | None:
     """The best header of any of the given kinds in the first rows of the sheet, or None."""
     best: Header | None = None
     above_unit: str | None = None
     for r in range(min(SCAN_ROWS, len(sheet.rows))):
-        for kind in kinds:
+        for kind in kind_names:
             for two_rows in (False, True):
                 candidates = _candidates(sheet, r, two_rows)
                 if candidates is None:

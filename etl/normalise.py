@@ -34,6 +34,11 @@ def to_text(value) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+def text_cells(row: list) -> list[str]:
+    """The non-blank cells of a row as normalised text."""
+    return [t for t in (to_text(c) for c in row) if t]
+
+
 def is_blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 

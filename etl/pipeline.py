@@ -8,8 +8,8 @@ from pathlib import Path
 
 from etl.load import LoadResult, load
 from etl.parse import ParsedFile
-from etl.reference import Reference, load_reference
 from etl.sandbox import parse_isolated
+from pledge.reference import Reference, load_reference
 from pledge.store import Store
 
 

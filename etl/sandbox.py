@@ -22,8 +22,8 @@ import threading
 
 from etl.parse import ParsedFile, parse_file, refused
 from etl.read import FileProblem, check_outside
-from etl.reference import Reference
 from pledge import settings
+from pledge.reference import Reference
 
 REFUSED = "文件过于复杂或已损坏，解析%s，已拒绝。请用Excel打开后删除多余的行列，另存为 .xlsx 再导入"
 

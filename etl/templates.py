@@ -20,7 +20,6 @@ LEDGER_EXAMPLE = [
     "【示例行，导入时自动跳过】示例科技有限公司", "91110000710925462X", None, "中国工商银行示例支行", "发明专利",
     "ZL201310699744.2", 1, "Y2026000000001", dt.date(2026, 3, 1), 500, dt.date(2026, 3, 5), 12, 3.45, "是", 5,
 ]
-TARGET_HEADERS = [("区县", 18), ("质押融资金额(亿元)", 18), ("质押发明专利(件)", 16), ("惠及企业(家)", 14), ("首贷企业(家)", 14)]
 ROWS_WITH_CHECKS = 2000
 
 
@@ -76,11 +75,13 @@ def ledger_template(districts: list[str], year: int) -> bytes:
     return buffer.getvalue()
 
 
-def targets_template(districts: list[str], year: int) -> bytes:
-    buffer, book, sheet = _book(f"{year}年度知识产权质押融资目标任务分解表", TARGET_HEADERS, districts)
+def targets_template(districts: list[str], year: int, headings: list[str]) -> bytes:
+    """headings: the metric columns, e.g. 质押融资金额(亿元), from the catalogue."""
+    columns = [("区县", 18), *((heading, max(14, len(heading) + 6)) for heading in headings)]
+    buffer, book, sheet = _book(f"{year}年度知识产权质押融资目标任务分解表", columns, districts)
     for row, name in enumerate(["全市", *districts], start=2):
         sheet.write(row, 0, name)
-    for col in range(1, len(TARGET_HEADERS)):
+    for col in range(1, len(columns)):
         sheet.data_validation(2, col, 2 + len(districts), col, {
             "validate": "decimal", "criteria": ">=", "value": 0, "error_message": "目标应为不小于0的数字"})
     book.close()

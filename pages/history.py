@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from etl import kinds
 from etl import load as loader
 from pledge import metrics
 from ui import session, widgets
@@ -17,10 +18,9 @@ if batches.empty:
     widgets.empty("还没有导入记录。")
     st.stop()
 
-KINDS = {"loans": "质押融资台账", "targets": "年度目标", "districts": "区县名单"}
 STATUS = {"active": "有效", "undone": "已撤销"}
 table = pd.DataFrame({
-    "批次": batches["id"], "文件": batches["file_name"], "类型": batches["kind"].map(KINDS),
+    "批次": batches["id"], "文件": batches["file_name"], "类型": batches["kind"].map(kinds.label),
     "状态": batches["status"].map(STATUS), "导入时间": batches["loaded_at"], "导入人": batches["user_name"],
     "读取": batches["rows_read"], "新增": batches["rows_new"], "更新": batches["rows_updated"],
     "重复": batches["rows_duplicate"], "跳过": batches["rows_skipped"], "提示": batches["warnings_count"],

@@ -6,8 +6,8 @@ import datetime as dt
 
 import streamlit as st
 
+from etl import kinds, pipeline, preview
 from etl import load as loader
-from etl import pipeline, preview, templates
 from etl.report import error_report_xlsx, issues_frame
 from pledge import formats, settings
 from pledge.catalogue import HEADLINE
@@ -25,11 +25,10 @@ st.caption(
 with st.expander("下载填报模板（含下拉选项）", icon=":material/description:"):
     districts = [d.name for d in pipeline.reference(store()).districts]
     year = dt.date.today().year
-    left, right = st.columns(2)
-    left.download_button("质押融资台账模板", templates.ledger_template(districts, year), f"{year}年知识产权质押融资台账模板.xlsx",
-                         icon=":material/download:", key="ledger_template")
-    right.download_button("年度目标模板", templates.targets_template(districts, year), f"{year}年度质押融资目标模板.xlsx",
-                          icon=":material/download:", key="targets_template")
+    offered = [k for k in kinds.KINDS.values() if k.template_name]
+    for column, kind in zip(st.columns(len(offered)), offered):
+        column.download_button(kind.template_name, kind.template(districts, year), f"{year}年{kind.template_name}.xlsx",
+                               icon=":material/download:", key=f"template_{kind.name}")
 
 target_year = st.selectbox("目标表所属年度", [None, *range(dt.date.today().year + 1, 2019, -1)], key="upload_year",
                            format_func=lambda y: "自动识别（标题、年度列或文件名）" if y is None else f"{y}年",

@@ -89,7 +89,7 @@ def count_users(con: duckdb.DuckDBPyConnection) -> int:
 def _district_code(con: duckdb.DuckDBPyConnection, district: str | None) -> str | None:
     if not district:
         return None
-    from etl.reference import load_reference
+    from pledge.reference import load_reference
 
     code = load_reference(con).district_code(district)
     if code is None:

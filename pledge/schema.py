@@ -242,8 +242,24 @@ def _v4(con: duckdb.DuckDBPyConnection) -> None:
     rollups.refresh(con)
 
 
+_V5 = """
+-- Which metric columns each targets batch carried: a blank cell in a carried column means "no
+-- target" (the newest active batch carrying a column decides that column for the year).
+CREATE TABLE target_columns (
+    batch_id    INTEGER NOT NULL,
+    year        INTEGER NOT NULL,
+    metric      VARCHAR NOT NULL
+);
+INSERT INTO target_columns SELECT DISTINCT batch_id, year, metric FROM targets;
+"""
+
+
+def _v5(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(_V5)
+
+
 # Append new migrations; never edit one that has shipped.
-MIGRATIONS: list[Callable[[duckdb.DuckDBPyConnection], None]] = [_v1, _v2, _v3, _v4]
+MIGRATIONS: list[Callable[[duckdb.DuckDBPyConnection], None]] = [_v1, _v2, _v3, _v4, _v5]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

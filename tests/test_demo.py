@@ -13,8 +13,8 @@ import pytest
 
 from etl import demo, pipeline
 from etl.checksums import parse_patent_number, uscc_problem
-from etl.reference import Reference
 from pledge import catalogue, metrics
+from pledge.reference import Reference
 from pledge.schema import DEFAULT_BANKS
 from pledge.store import Store
 

@@ -14,7 +14,7 @@ from etl.checksums import (
     uscc_check_char,
     uscc_problem,
 )
-from etl.reference import District, Reference
+from pledge.reference import District, Reference
 
 
 # -- USCC (GB 32100-2015) ------------------------------------------------------------------

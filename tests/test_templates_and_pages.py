@@ -11,7 +11,7 @@ import openpyxl
 from docx import Document
 from streamlit.testing.v1 import AppTest
 
-from etl import compose, pipeline, templates
+from etl import compose, kinds, pipeline, templates
 from pledge import bulletin, render
 from tests.conftest import write
 from tests.test_metrics import city  # noqa: F401  (fixture)
@@ -38,7 +38,7 @@ def test_ledger_template_has_drop_downs_and_its_example_row_is_skipped(store, tm
 
 
 def test_targets_template_lists_every_district_and_loads_once_filled(store, tmp_path):
-    data = templates.targets_template(["东湖区", "西山区"], 2026)
+    data = kinds.get("targets").template(["东湖区", "西山区"], 2026)
     book = openpyxl.load_workbook(io.BytesIO(data))
     sheet = book["填报表"]
     assert [sheet.cell(row=r, column=1).value for r in (3, 4, 5)] == ["全市", "东湖区", "西山区"]

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
+from etl import kinds, pipeline
 from etl import load as loader
-from etl import pipeline
-from etl.parse import ParsedFile
+from etl.issues import ParsedFile
 from pledge import catalogue, metrics
 from ui.database import store
 
@@ -43,11 +43,7 @@ def _headline(year: int, as_of: dt.date) -> pd.Series:
 def confirm(upload: Upload, user: str) -> dict:
     """Load the file; return the batch result and the city figures before and after."""
     parsed = upload.parsed
-    year = None
-    if parsed.kind == "loans":
-        year = int(parsed.frame["loan_date"].dt.year.max())
-    elif parsed.kind == "targets":
-        year = parsed.year
+    year = kinds.get(parsed.kind).year_of(parsed)
     before = None
     if year:
         with store().read() as con:

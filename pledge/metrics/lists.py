@@ -6,6 +6,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from pledge.catalogue import CITY, HEADLINE
 from pledge.metrics.progress import latest_loan_date
 from pledge.sql import fetch_one, fetch_value
 
@@ -104,16 +105,17 @@ def import_batches(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 def targets_grid(con: duckdb.DuckDBPyConnection, year: int) -> pd.DataFrame:
     """The year's targets as entered (no city fallback), one row for 全市 and one per district,
-    in display units: 亿元 for the amount, counts otherwise."""
+    one column per headline metric that takes a target, in its unit (亿元 for the amount)."""
+    shown = [m for m in HEADLINE if m.has_target]
+    columns = ",\n               ".join(
+        f"max(t.value) FILTER (WHERE t.metric = '{m.key}')::DOUBLE / {m.scale} AS {m.key}" for m in shown
+    )
     return con.execute(
-        """
-        WITH scopes AS (SELECT 'CITY' AS scope, '全市' AS name, 0 AS sort_order
+        f"""
+        WITH scopes AS (SELECT '{CITY}' AS scope, '全市' AS name, 0 AS sort_order
                         UNION ALL SELECT code, name, sort_order FROM v_districts)
         SELECT s.scope, s.name,
-               max(t.value) FILTER (WHERE t.metric = 'loan_amount')::DOUBLE / 100000000 AS loan_amount,
-               max(t.value) FILTER (WHERE t.metric = 'invention_patents')::DOUBLE AS invention_patents,
-               max(t.value) FILTER (WHERE t.metric = 'enterprises')::DOUBLE AS enterprises,
-               max(t.value) FILTER (WHERE t.metric = 'first_time_enterprises')::DOUBLE AS first_time_enterprises
+               {columns}
         FROM scopes s LEFT JOIN v_targets t ON t.scope = s.scope AND t.year = $year
         GROUP BY s.scope, s.name, s.sort_order ORDER BY s.sort_order
         """,

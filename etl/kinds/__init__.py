@@ -1,0 +1,23 @@
+"""The registry of file kinds. A kind of file (its columns, recognition, normalising, loading,
+undo, preview and template) is one module here; adding a kind is adding a module and listing it
+below. The pipeline, the loader, the CLI's --kind, the history page and the templates ask here.
+
+Order matters where two kinds match a sheet equally well: the first listed wins."""
+
+from __future__ import annotations
+
+from etl.kinds import districts, loans, targets
+from etl.kinds.base import Context, FileKind
+
+KINDS: dict[str, FileKind] = {k.name: k for k in (loans.KIND, targets.KIND, districts.KIND)}
+
+
+def get(name: str) -> FileKind:
+    return KINDS[name]
+
+
+def label(name: str | None) -> str:
+    return KINDS[name].label if name in KINDS else "未识别"
+
+
+__all__ = ["KINDS", "Context", "FileKind", "get", "label"]

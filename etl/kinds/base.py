@@ -1,0 +1,73 @@
+"""What a kind of file is: its columns, how its rows are normalised and validated, how it is
+loaded, counted and undone, what the preview shows and its blank template. The read → header →
+rows steps (etl/read.py, etl/header.py, etl/parse.py) and the batch bookkeeping (etl/load.py)
+know nothing of any kind; they ask the registry (etl/kinds/__init__.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+
+from etl.columns import Kind
+from etl.issues import ParsedFile
+from etl.read import RawSheet
+from etl.rows import Collector, Rows
+from pledge.reference import Reference
+
+
+@dataclass
+class Context:
+    """What normalising needs besides the rows."""
+
+    reference: Reference
+    year: int | None  # the year the analyst named (--year, or the targets page)
+    today: dt.date
+    sheets: list[RawSheet]
+
+
+class FileKind:
+    spec: Kind
+    needs_districts = True  # refused until a district list is loaded
+    rebuilds_rollups = False  # the rollup tables are rebuilt after a load or undo of this kind
+    template_name: str | None = None  # the download's file name on 数据导入; None: no template
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def label(self) -> str:
+        return self.spec.label
+
+    def normalise(self, parsed: ParsedFile, rows: Rows, collector: Collector, context: Context) -> None:
+        """Fill parsed.frame (and any side tables) from the raw rows; problems go to the collector."""
+        raise NotImplementedError
+
+    def count(self, con: duckdb.DuckDBPyConnection, parsed: ParsedFile) -> dict:
+        """What loading would do: {"new", "updated", "duplicate"}, without writing."""
+        raise NotImplementedError
+
+    def load(self, con: duckdb.DuckDBPyConnection, parsed: ParsedFile, batch_id: int) -> dict:
+        """Write the rows as batch `batch_id` (inside the caller's transaction); return the counts."""
+        raise NotImplementedError
+
+    def undo(self, con: duckdb.DuckDBPyConnection, batch_id: int) -> None:
+        """Make the rows the batch replaced current again (the batch is already marked undone)."""
+        raise NotImplementedError
+
+    def check_undo(self, con: duckdb.DuckDBPyConnection, batch_id: int) -> None:
+        """Raise LoadRefused when undoing the batch would leave the data inconsistent."""
+
+    def preview(self, parsed: ParsedFile, reference: Reference, limit: int = 20) -> pd.DataFrame:
+        """The first normalised rows as they will be stored, with Chinese headers and bureau units."""
+        raise NotImplementedError
+
+    def year_of(self, parsed: ParsedFile) -> int | None:
+        """The year whose figures loading this file moves (None: none)."""
+        return None
+
+    def template(self, districts: list[str], year: int) -> bytes:
+        raise NotImplementedError

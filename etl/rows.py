@@ -1,0 +1,84 @@
+"""The data rows of a file, column by column, and the collector that turns a failed value into an
+issue on its cell. The file kinds (etl/kinds/) normalise through these."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from etl.columns import Field
+from etl.issues import ERROR, WARNING, Issue, ParsedFile
+from etl.normalise import apply_unique, to_text
+
+MAX_LISTED_PER_COLUMN = 10_000  # an error report of a broken 100k-row file stays readable
+
+
+@dataclass
+class Rows:
+    """Raw cells of the data rows of one or more sheets, column-wise by field."""
+
+    sheet: list[str] = field(default_factory=list)
+    row: list[int] = field(default_factory=list)
+    cells: dict[str, list] = field(default_factory=dict)
+    headers: dict[tuple[str, str], str] = field(default_factory=dict)  # (sheet, field) -> label
+    units: dict[tuple[str, str], str | None] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.row)
+
+
+class Collector:
+    def __init__(self, parsed: ParsedFile, rows: Rows):
+        self.parsed, self.rows = parsed, rows
+        self.listed: dict[str, int] = {}
+
+    def add(self, severity: str, i: int, field_name: str | None, message: str, value=None) -> None:
+        key = f"{severity}:{field_name}"
+        self.listed[key] = self.listed.get(key, 0) + 1
+        if self.listed[key] > MAX_LISTED_PER_COLUMN:
+            return
+        sheet = self.rows.sheet[i]
+        header = self.rows.headers.get((sheet, field_name)) if field_name else None
+        shown = None if value is None else to_text(value)
+        self.parsed.issues.append(Issue(severity, message, sheet, self.rows.row[i], header, shown))
+
+    def column(self, name: str, fn, required: bool = False) -> list:
+        """Normalise one field over all rows; failures become errors on their cells."""
+        raw = self.rows.cells.get(name)
+        if raw is None:
+            return [None] * len(self.rows)
+        values, failures = apply_unique(raw, fn)
+        for i, message in failures.items():
+            self.add(ERROR, i, name, message, raw[i])
+        return values
+
+
+
+def unit_for(rows: Rows, field: Field, parsed: ParsedFile) -> dict[str, str]:
+    """The money unit of a field in each sheet; an assumed unit is said out loud."""
+    units = {}
+    for sheet in dict.fromkeys(rows.sheet):
+        unit = rows.units.get((sheet, field.name))
+        if unit is None and (sheet, field.name) in rows.headers:
+            unit = field.default_unit
+            parsed.issues.append(
+                Issue(WARNING, f"表头和表格上方都未注明“{field.label}”的单位，按{unit}计算，请核对", sheet, column=rows.headers[(sheet, field.name)])
+            )
+        units[sheet] = unit or field.default_unit
+    return units
+
+
+def money(rows: Rows, collector: Collector, parsed: ParsedFile, field: Field, fn) -> list:
+    units = unit_for(rows, field, parsed)
+    if len(set(units.values())) == 1:
+        unit = next(iter(units.values()))
+        return collector.column(field.name, lambda v: fn(v, unit))
+    # Sheets in different units: tag each value with its sheet's unit.
+    tagged = [(v, units[s]) for v, s in zip(rows.cells[field.name], rows.sheet)]
+    original = rows.cells[field.name]
+    rows.cells[field.name] = tagged
+    try:
+        return collector.column(field.name, lambda pair: fn(*pair))
+    finally:
+        rows.cells[field.name] = original
+
+
