@@ -27,13 +27,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_app(db: Path, extra_env: dict | None = None):
-    """Start `streamlit run app.py` on a free port against the given database; yield its URL."""
+def running_app(db: Path, extra_env: dict | None = None, script: str | Path = "app.py"):
+    """Start `streamlit run app.py` (or another script) on a free port against the given database;
+    yield its URL."""
     port = free_port()
     env = {**os.environ, "PLEDGE_DB": str(db), "PYTHONPATH": str(ROOT), **(extra_env or {})}
     log = open(db.parent / f"streamlit-{port}.log", "w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+        [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, page_problems, running_app, wait_until_drawn
+from tests.browser import ARTIFACTS, page_problems, running_app, wait_until_drawn
 from tests.test_metrics import city_in
 
 pytestmark = pytest.mark.browser
@@ -18,14 +18,6 @@ def app_url(tmp_path_factory):
     store = city_in(tmp_path_factory.mktemp("browser"))
     with running_app(store.path) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.mark.parametrize("path", list(PAGES))
