@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from pledge import auth, metrics
+from pledge.text import md
 from ui import session, widgets
 from ui.data import query, store
 
@@ -36,9 +37,9 @@ with left, st.form("add_user", clear_on_submit=True):
                 raise auth.AuthError("两次输入的密码不一致")
             auth.add_user(store(), name, password, role, district, by=admin.name)
         except auth.AuthError as refused:
-            st.error(str(refused))
+            st.error(md(str(refused)))
         else:
-            st.success(f"已添加用户 {name}")
+            st.success(f"已添加用户 {md(name)}")
             st.rerun()
 with right:
     names = [u["name"] for u in users]
@@ -51,11 +52,11 @@ with right:
             try:
                 if reset.form_submit_button("重置密码"):
                     auth.set_password(store(), target, password, by=admin.name)
-                    st.success(f"已重置 {target} 的密码")
+                    st.success(f"已重置 {md(target)} 的密码")
                 if remove.form_submit_button("删除用户"):
                     if target == admin.name:
                         raise auth.AuthError("不能删除当前登录的账户")
                     auth.remove_user(store(), target, by=admin.name)
                     st.rerun()
             except auth.AuthError as refused:
-                st.error(str(refused))
+                st.error(md(str(refused)))

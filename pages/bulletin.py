@@ -7,6 +7,7 @@ import datetime as dt
 import streamlit as st
 
 from pledge import bulletin, metrics, render
+from pledge.text import md
 from ui import sidebar, widgets
 from ui.data import query
 
@@ -29,11 +30,11 @@ with st.container(border=True):
     st.markdown(f"<h3 style='text-align:center'>{report.title}</h3>", unsafe_allow_html=True)
     st.caption(f"数据截至{report.as_of.year}年{report.as_of.month}月{report.as_of.day}日")
     for text in report.paragraphs:
-        st.markdown(f"　　{text}")
+        st.markdown(f"　　{md(text)}")
     st.markdown("**一、各区县质押融资目标完成情况排名**")
     widgets.table(bulletin.shown(report.ranking))
     if report.lagging:
-        st.markdown(f"滞后区县：{'、'.join(report.lagging)}")
+        st.markdown(f"滞后区县：{md('、'.join(report.lagging))}")
     left, right = widgets.side_by_side(2)
     with left:
         st.markdown("**二、质押融资额前10位企业**")

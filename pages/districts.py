@@ -7,6 +7,7 @@ import streamlit as st
 
 from pledge import charts, formats, metrics
 from pledge.catalogue import HEADLINE, WAN, YI, metric
+from pledge.text import md
 from ui import sidebar, widgets
 from ui.data import query
 
@@ -67,7 +68,7 @@ st.caption(
     f"普惠占比{formats.pct(row['inclusive_share'])} ｜ 户均融资{formats.wan(row['per_enterprise'] / WAN if pd.notna(row['per_enterprise']) else None)}"
 )
 if row["loans"] == 0:
-    widgets.empty(f"{choice}在{year}年1月1日至{formats.date_cn(as_of)}没有质押贷款记录。")
+    widgets.empty(f"{md(choice)}在{year}年1月1日至{formats.date_cn(as_of)}没有质押贷款记录。")
 else:
     left, right = widgets.side_by_side(2)
     with left:
@@ -87,7 +88,7 @@ else:
                                                  f"{choice}{year}年质押知识产权（按类型）", "件", as_of, digits=0),
                           f"{choice}质押知识产权类型_{as_of:%Y%m%d}")
     top = query(metrics.top_enterprises, year, as_of, 20, district=code)
-    st.markdown(f"**{choice}融资额前20家企业**")
+    st.markdown(f"**{md(choice)}融资额前20家企业**")
     widgets.table(
         pd.DataFrame({"企业名称": top["name"], "统一社会信用代码": top["uscc"], "融资额(万元)": top["amount"] / WAN,
                       "笔数": top["loans"], "首贷": top["first_loan"].map({True: "是", False: "否"}), "贷款银行": top["banks"]}),

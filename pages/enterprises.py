@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from pledge import charts, formats, metrics
+from pledge.text import md
 from ui import sidebar, widgets
 from ui.data import query
 
@@ -23,7 +24,7 @@ selected = None
 if search.strip():
     found = query(metrics.search_enterprises, search.strip(), 50)
     if found.empty:
-        widgets.empty(f"没有找到与“{search.strip()}”相符的企业。")
+        widgets.empty(f"没有找到与“{md(search.strip())}”相符的企业。")
     else:
         labels = [f"{n}（{u}）" for n, u in zip(found["name"], found["uscc"])]
         picked = st.selectbox(f"找到{len(found)}家企业", labels, key="enterprise_pick")
@@ -31,8 +32,8 @@ if search.strip():
 
 if selected is not None:
     uscc = selected["uscc"]
-    st.subheader(f"{selected['name']}")
-    st.caption(f"统一社会信用代码 {uscc} ｜ 所属区县 {selected['district'] or '—'}")
+    st.subheader(md(selected["name"]))
+    st.caption(f"统一社会信用代码 {md(uscc)} ｜ 所属区县 {md(selected['district'] or '—')}")
     history = query(metrics.enterprise_history, uscc)
     loans = query(metrics.enterprise_loans, uscc)
     cols = st.columns(3)

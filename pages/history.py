@@ -8,6 +8,7 @@ import streamlit as st
 from etl import kinds
 from etl import load as loader
 from pledge import metrics
+from pledge.text import md
 from ui import session, widgets
 from ui.data import query, store
 
@@ -40,16 +41,16 @@ else:
     left.caption("原始文件不在存档中。")
 if row["status"] == "active":
     with right.popover("撤销这批导入", icon=":material/undo:"):
-        st.warning(f"撤销第{chosen}批（{row['file_name']}）后，它导入的数据不再计入统计，被它替换的旧记录恢复。")
+        st.warning(f"撤销第{chosen}批（{md(row['file_name'])}）后，它导入的数据不再计入统计，被它替换的旧记录恢复。")
         if st.button("确认撤销", type="primary", key="confirm_undo"):
             try:
                 loader.undo(store(), int(chosen), user=user.name)
             except loader.LoadRefused as refused:
-                st.error(str(refused))
+                st.error(md(str(refused)))
             else:
                 st.session_state["undo_message"] = f"已撤销第{chosen}批（{row['file_name']}）"
                 st.rerun()
 else:
-    right.caption(f"已于{row['undone_at']:%Y-%m-%d %H:%M}由{row['undone_by']}撤销。")
+    right.caption(f"已于{row['undone_at']:%Y-%m-%d %H:%M}由{md(row['undone_by'])}撤销。")
 if "undo_message" in st.session_state:
-    st.success(st.session_state.pop("undo_message"))
+    st.success(md(st.session_state.pop("undo_message")))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from pledge import auth
+from pledge.text import md
 from ui import session
 
 _, middle, _ = st.columns([1, 1.2, 1])
@@ -21,7 +22,7 @@ with middle:
         try:
             session.log_in(name, password)
         except auth.AuthError as refused:
-            st.error(str(refused))
+            st.error(md(str(refused)))
         else:
             st.rerun()
     st.caption("忘记密码请联系管理员（python -m etl users passwd 用户名）。")

@@ -6,11 +6,12 @@ import streamlit as st
 
 from pledge import charts, formats, metrics, narrative
 from pledge.catalogue import CITY, HEADLINE, metric
+from pledge.text import md
 from ui import sidebar, widgets
 from ui.data import query
 
 period = sidebar.render()
-st.title("知识产权质押融资总览" if period is None or period.district is None else f"{period.district_name}质押融资总览")
+st.title("知识产权质押融资总览" if period is None or period.district is None else f"{md(period.district_name)}质押融资总览")
 if period is None:
     widgets.empty("还没有任何数据。请分析人员先导入区县名单、年度目标和质押融资台账（python -m etl load 文件）。")
     st.stop()
@@ -23,9 +24,9 @@ scope_name = period.district_name or "全市"
 
 st.caption(f"统计区间：{year}年1月1日至{formats.date_cn(as_of)} ｜ 序时进度 {formats.pct(tp)}")
 if scope is None:
-    st.info(narrative.overview_sentence(progress, year, as_of), icon=":material/campaign:")
+    st.info(md(narrative.overview_sentence(progress, year, as_of)), icon=":material/campaign:")
 else:
-    st.info(narrative.district_sentence(row, year, as_of), icon=":material/campaign:")
+    st.info(md(narrative.district_sentence(row, year, as_of)), icon=":material/campaign:")
 
 cards = st.columns(4)
 for card, shown in zip(cards, HEADLINE):

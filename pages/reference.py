@@ -7,6 +7,7 @@ import streamlit as st
 from etl import compose
 from etl.report import issues_frame
 from pledge import banks, metrics
+from pledge.text import md
 from ui import session, widgets
 from ui.data import query, store
 
@@ -26,7 +27,7 @@ if st.button("保存区县名单", type="primary", key="save_districts"):
     try:
         parsed, result = compose.save_districts(store(), edited, admin.name)
     except compose.LoadRefused as refused:
-        st.error(str(refused))
+        st.error(md(str(refused)))
     else:
         if result is None:
             st.error("区县名单有误，未保存：")

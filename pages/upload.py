@@ -11,6 +11,7 @@ from etl import load as loader
 from etl.report import error_report_xlsx, issues_frame
 from pledge import formats, settings
 from pledge.catalogue import HEADLINE
+from pledge.text import md
 from ui import importing, session, widgets
 from ui.data import store
 
@@ -44,9 +45,9 @@ for number, file in enumerate(files):
     upload = importing.parse_upload(file.name, file.getvalue(), target_year)
     parsed, counts = upload.parsed, upload.counts
     with st.container(border=True):
-        st.subheader(f"{file.name}")
+        st.subheader(md(file.name))
         st.caption(f"识别为：**{parsed.kind_label}**" + (f" ｜ {parsed.year}年" if parsed.year else "")
-                   + (f" ｜ 工作表：{'、'.join(parsed.sheets)}" if parsed.sheets else ""))
+                   + (f" ｜ 工作表：{md('、'.join(parsed.sheets))}" if parsed.sheets else ""))
         cols = st.columns(6)
         cols[0].metric("读取行数", parsed.rows_read)
         cols[1].metric("新增", counts["new"])
@@ -72,7 +73,7 @@ for number, file in enumerate(files):
         if outcome is not None:
             result = outcome["result"]
             if result.status == "unchanged":
-                st.info(result.note)
+                st.info(md(result.note))
             else:
                 c = result.counts
                 st.success(f"已导入，第{result.batch_id}批：新增{c['new']}、更新{c['updated']}、重复{c['duplicate']}。可在“导入记录”中撤销。")
@@ -83,10 +84,10 @@ for number, file in enumerate(files):
                         col.metric(f"全市{shown.label}", shown.format(outcome["after"][shown.key]),
                                    delta=shown.format(outcome["moved"][shown.key], signed=True))
         elif parsed.ok:
-            if st.button(f"确认导入 {file.name}", type="primary", key=f"confirm_{number}", icon=":material/check:"):
+            if st.button(f"确认导入 {md(file.name)}", type="primary", key=f"confirm_{number}", icon=":material/check:"):
                 try:
                     importing.confirm(upload, user.name)
                 except loader.LoadRefused as refused:
-                    st.error(str(refused))
+                    st.error(md(str(refused)))
                 else:
                     st.rerun()

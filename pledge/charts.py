@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 
 from pledge import formats, periods
 from pledge.catalogue import CITY, STATUS_COLORS, YI
+from pledge.text import plotly
 
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, SimHei, sans-serif"
 NO_TARGET_COLOR = "#9e9e9e"
@@ -17,8 +18,9 @@ ACTUAL, LAST_YEAR, TARGET, PROJECTION = "#1f5fa8", "#9aa5b1", "#c62828", "#1f5fa
 
 
 def title(what: str, unit: str | None, as_of: dt.date) -> str:
+    """The chart title: what (plain text, names included), then unit and as-of date in small type."""
     unit_part = f"单位：{unit}，" if unit else ""
-    return f"{what}<br><sup>（{unit_part}截至{formats.date_cn(as_of)}）</sup>"
+    return f"{plotly(what)}<br><sup>（{unit_part}截至{formats.date_cn(as_of)}）</sup>"
 
 
 def _style(fig: go.Figure, height: int = 420) -> go.Figure:
@@ -85,7 +87,7 @@ def completion_ranking(progress: pd.DataFrame, time_progress: float, year: int, 
         "无目标" if pd.isna(c) else f"{c * 100:.1f}%" for c in rows["c_loan_amount"]
     ]
     fig = go.Figure(go.Bar(
-        x=values, y=rows["name"], orientation="h", marker_color=colors, text=labels, textposition="outside",
+        x=values, y=rows["name"].map(plotly), orientation="h", marker_color=colors, text=labels, textposition="outside",
         cliponaxis=False, hovertemplate="%{y}：%{text}<extra></extra>", showlegend=False,
     ))
     fig.add_vline(x=time_progress * 100, line={"color": "#333", "dash": "dash", "width": 1.5})
@@ -103,7 +105,7 @@ def district_month_heatmap(matrix: pd.DataFrame, year: int, as_of: dt.date) -> g
     table = table.sort_index(level=0)
     z = table.to_numpy() / 10_000
     fig = go.Figure(go.Heatmap(
-        z=z, x=[f"{m}月" for m in table.columns], y=table.index.get_level_values("district"),
+        z=z, x=[f"{m}月" for m in table.columns], y=table.index.get_level_values("district").map(plotly),
         colorscale="Blues", colorbar={"title": "万元"},
         text=[[f"{v:,.0f}" for v in row] for row in z], texttemplate="%{text}", textfont={"size": 11},
         hovertemplate="%{y} %{x}：%{z:,.0f}万元<extra></extra>",
@@ -126,7 +128,7 @@ def monthly_bars(series: pd.DataFrame, year: int, as_of: dt.date, scope: str) ->
 def horizontal_bars(labels: list[str], values: list[float], what: str, unit: str, as_of: dt.date, color: str = ACTUAL,
                     digits: int = 2) -> go.Figure:
     """A ranked list (banks, enterprises, patent types) as horizontal bars, largest on top."""
-    fig = go.Figure(go.Bar(x=values[::-1], y=labels[::-1], orientation="h", marker_color=color,
+    fig = go.Figure(go.Bar(x=values[::-1], y=[plotly(label) for label in labels[::-1]], orientation="h", marker_color=color,
                            text=[f"{v:,.{digits}f}" for v in values[::-1]], textposition="outside", cliponaxis=False,
                            hovertemplate="%{y}：%{x:,." + str(digits) + "f}" + unit + "<extra></extra>"))
     fig.update_layout(title=title(what, unit, as_of), showlegend=False)
@@ -141,6 +143,6 @@ def stacked_bank_district(frame: pd.DataFrame, year: int, as_of: dt.date) -> go.
     districts = frame.drop_duplicates("district").sort_values("sort_order")["district"]
     for bank in order:
         part = frame[frame["bank"] == bank].set_index("district").reindex(districts)
-        fig.add_bar(x=districts, y=part["amount"].fillna(0) / YI, name=bank)
+        fig.add_bar(x=districts.map(plotly), y=part["amount"].fillna(0) / YI, name=plotly(bank))
     fig.update_layout(title=title(f"{year}年各区县质押融资的银行构成", "亿元", as_of), barmode="stack")
     return _style(fig, height=440)

@@ -11,8 +11,6 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -29,13 +27,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_app(db: Path, extra_env: dict | None = None):
-    """Start `streamlit run app.py` on a free port against the given database; yield its URL."""
+def running_app(db: Path, extra_env: dict | None = None, script: str | Path = "app.py"):
+    """Start `streamlit run app.py` (or another script) on a free port against the given database;
+    yield its URL."""
     port = free_port()
     env = {**os.environ, "PLEDGE_DB": str(db), "PYTHONPATH": str(ROOT), **(extra_env or {})}
     log = open(db.parent / f"streamlit-{port}.log", "w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+        [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
@@ -85,14 +84,3 @@ def page_problems(page) -> list[str]:
     for alert in page.query_selector_all('[data-testid="stAlertContentError"]'):
         problems.append(alert.inner_text())
     return problems
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """Debian's headless Chromium, one for a test module."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()

@@ -11,6 +11,7 @@ import pytest
 
 from etl import pipeline
 from pledge.store import Store
+from tests.browser import CHROMIUM, CHROMIUM_ARGS
 
 # The tiny city used across tests. Codes are fictional (99 is no real province).
 DISTRICTS = [
@@ -71,3 +72,13 @@ def store(empty_store, tmp_path) -> Store:
     parsed, result = pipeline.import_path(empty_store, path, user="fixture")
     assert parsed.ok and result.status == "loaded", parsed.issues
     return empty_store
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's headless Chromium, one for a test module (the browser tests)."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()

@@ -4,13 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import (  # noqa: F401  (fixture)
-    ARTIFACTS,
-    browser,
-    page_problems,
-    running_app,
-    wait_until_drawn,
-)
+from tests.browser import ARTIFACTS, page_problems, running_app, wait_until_drawn
 from tests.test_metrics import city_in
 
 pytestmark = pytest.mark.browser

@@ -14,7 +14,7 @@ from docx import Document
 from PIL import Image
 
 from pledge import catalogue, formats, metrics
-from tests.browser import browser, page_problems, running_app, wait_until_drawn  # noqa: F401  (fixture)
+from tests.browser import page_problems, running_app, wait_until_drawn
 from tests.test_bulletin import sheet_rows
 from tests.test_metrics import city_in
 from tests.test_setup import without_chart_packages

@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from pledge import formats, metrics
 from pledge.store import Store
+from pledge.text import md
 from tests.test_metrics import USCC_B, city  # noqa: F401  (fixture)
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -47,16 +48,16 @@ def test_overview_shows_the_metrics_layer_figures(city, monkeypatch):
     assert metric(at, "质押发明专利") == "2件"
     assert metric(at, "惠及企业") == "3家"
     assert metric(at, "首贷企业") == "2家"
-    sentence = at.info[0].value
-    assert "截至7月5日，全市完成知识产权质押融资0.73亿元" in sentence
-    assert f"占年度目标{formats.pct(row['c_loan_amount'])}" in sentence
+    sentence = at.info[0].value  # the markdown source: plain text, escaped
+    assert md("截至7月5日，全市完成知识产权质押融资0.73亿元") in sentence
+    assert md(f"占年度目标{formats.pct(row['c_loan_amount'])}") in sentence
 
 
 def test_changing_the_as_of_date_and_the_year(city, monkeypatch):
     at = open_app(city.path, monkeypatch)
     at.date_input(key="as_of").set_value(dt.date(2025, 6, 30)).run()
     assert metric(at, "质押融资金额") == "0.65亿元"
-    assert "1个区县滞后：东湖区（20.0%）" in at.info[0].value
+    assert md("1个区县滞后：东湖区（20.0%）") in at.info[0].value
     at.selectbox(key="year").set_value(2024).run()
     assert not at.exception
     assert at.date_input(key="as_of").value == dt.date(2024, 7, 1)  # the new year's own last loan date

@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from pledge import auth
+from pledge.text import md
 from tests.test_metrics import city  # noqa: F401  (fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -101,7 +102,7 @@ def test_a_viewer_limited_to_a_district_sees_only_its_figures(accounts, monkeypa
     overview = page_alone("pages/overview.py", accounts.path, monkeypatch, east)
     assert overview.title[0].value == "东湖区质押融资总览"
     assert next(m.value for m in overview.metric if m.label == "质押融资金额") == "0.20亿元"  # 500 + 1500万
-    assert "东湖区完成知识产权质押融资0.20亿元" in overview.info[0].value
+    assert md("东湖区完成知识产权质押融资0.20亿元") in overview.info[0].value
     districts = page_alone("pages/districts.py", accounts.path, monkeypatch, east)
     assert list(districts.dataframe[0].value["区县"]) == ["东湖区"]
     banks = page_alone("pages/banks.py", accounts.path, monkeypatch, east)

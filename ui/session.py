@@ -9,6 +9,8 @@ import streamlit as st
 
 from pledge import auth
 from pledge.store import Store
+from pledge.text import md
+from ui.data import store
 from ui.database import store
 
 
@@ -90,8 +92,8 @@ def user_badge(user: auth.User) -> None:
                 help="创建第一个管理员后即需登录：python -m etl users add admin --role admin",
             )
             return
-        scope = f"，{user.district_name}" if user.district_name else ""
-        st.caption(f"当前用户：**{user.name}**（{user.role_label}{scope}）")
+        scope = f"，{md(user.district_name)}" if user.district_name else ""
+        st.caption(f"当前用户：**{md(user.name)}**（{user.role_label}{scope}）")
         if st.button("退出登录", icon=":material/logout:", key="logout"):
             log_out()
             st.rerun()

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from pledge import formats, metrics
+from pledge.text import md
 from ui import session, style
 from ui.data import query
 
@@ -56,7 +57,7 @@ def render() -> Period | None:
             help="统计自当年1月1日起至该日（含）放款的贷款；默认为该年最后一笔贷款的放款日期",
         )
         last_import = (
-            f"{fresh['last_import_file']}（{fresh['last_import_at']:%Y-%m-%d %H:%M}）" if fresh["last_import_at"] else "—"
+            f"{md(fresh['last_import_file'])}（{fresh['last_import_at']:%Y-%m-%d %H:%M}）" if fresh["last_import_at"] else "—"
         )
         st.caption(f"数据截至：{formats.date_cn(fresh['latest_loan_date'])}  \n最近导入：{last_import}")
         st.toggle("截图模式", key="presentation", help="隐藏侧栏、工具栏和控件，图表按16:9显示，便于截图或投影")
