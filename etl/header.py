@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from etl import columns, kinds
-from etl.read import RawSheet
+from etl.read import RawSheet, column_letter
 
 SCAN_ROWS = 30
 
@@ -50,15 +50,6 @@ class Header:
     @property
     def missing_required(self) -> list[columns.Field]:
         return [f for f in kinds.get(self.kind).spec.required if f.name not in self.columns]
-
-
-def column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def _text(cell) -> str:

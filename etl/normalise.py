@@ -24,14 +24,19 @@ EXCEL_EPOCH = dt.date(1899, 12, 30)
 MONEY_UNITS = {"元": Decimal(1), "万元": Decimal(10_000), "亿元": Decimal(100_000_000)}
 
 
+# Control characters other than whitespace (NUL among them): invisible in Excel and never part of
+# a name or a code, but a crafted or broken file carries them (XML forbids them; lax readers pass them on).
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f]")
+
+
 def to_text(value) -> str:
-    """Half-width, trimmed, inner whitespace folded; '' for blank."""
+    """Half-width, trimmed, inner whitespace folded, control characters dropped; '' for blank."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = unicodedata.normalize("NFKC", str(value))
-    return re.sub(r"\s+", " ", text).strip()
+    return re.sub(r"\s+", " ", _CONTROL.sub("", text)).strip()
 
 
 def text_cells(row: list) -> list[str]:

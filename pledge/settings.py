@@ -27,6 +27,9 @@ PARSE_TIMEOUT_SECONDS = float(os.environ.get("PLEDGE_PARSE_TIMEOUT", "60"))
 # and at most some hundred thousand rows; a range of millions of cells is a crafted or damaged file.
 MAX_SHEET_COLUMNS = 1_000
 MAX_SHEET_CELLS = 20_000_000
+# Rows the cells of one sheet (or a CSV) may really span. A 300,000-row ledger parses in about
+# 20 s within PARSE_MEMORY_BYTES; a million rows would exceed it after half a minute.
+MAX_SHEET_ROWS = 300_000
 
 # Backups taken before each import, kept newest first under data/backups/.
 KEEP_BACKUPS = int(os.environ.get("PLEDGE_KEEP_BACKUPS", "20"))
