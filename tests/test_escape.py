@@ -172,8 +172,10 @@ def _strings(value):
     elif isinstance(value, dict):
         for item in value.values():
             yield from _strings(item)
-    elif isinstance(value, (list, tuple)) or hasattr(value, "tolist"):
-        for item in (value.tolist() if hasattr(value, "tolist") else value):
+    elif hasattr(value, "tolist"):  # numpy arrays and scalars
+        yield from _strings(value.tolist())
+    elif isinstance(value, (list, tuple)):
+        for item in value:
             yield from _strings(item)
 
 
