@@ -10,12 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
 import xlsxwriter
 
-from etl import demo, load, pipeline
+from etl import demo, load, normalise, pipeline
+from etl.kinds.loans import loan_key
 from etl.parse import ParsedFile
 from pledge.store import Store
 
@@ -49,11 +51,9 @@ def normalised(city: demo.DemoCity, store: Store) -> ParsedFile:
     banks = {b: reference.head_bank(b) for b in loans["bank"].unique()}
     head = loans["bank"].map(banks)
     cents = (loans["amount_wan"] * 1_000_000).round().astype("int64")
-    keys = np.where(
-        loans["reg_no"].notna(), "R:" + loans["reg_no"].fillna(""),
-        "K:" + loans["uscc"] + "|" + head + "|" + loans["loan_date"].dt.strftime("%Y-%m-%d") + "|"
-        + (cents / 100).map("{:.2f}".format),
-    )
+    amounts = [Decimal(c) / 100 for c in cents]
+    reg_nos = loans["reg_no"].astype(object).where(loans["reg_no"].notna(), None)
+    keys = [loan_key(*row) for row in zip(reg_nos, loans["uscc"], head, loans["loan_date"].dt.date, amounts)]
     frame = pd.DataFrame({
         "source_sheet": "台账", "source_row": np.arange(4, 4 + len(loans)), "loan_key": keys,
         "reg_no": loans["reg_no"], "reg_date": loans["reg_date"], "uscc": loans["uscc"],
@@ -67,13 +67,15 @@ def normalised(city: demo.DemoCity, store: Store) -> ParsedFile:
     frame["row_hash"] = pd.util.hash_pandas_object(frame.drop(columns=["source_sheet", "source_row"]), index=False).astype(str)
     tokens = loans["patent_numbers"].str.split("、").explode()
     tokens = tokens[tokens.notna() & (tokens != "")]
-    is_patent = tokens.str.startswith("ZL")
-    type_digit = tokens.str.slice(6, 7)
+    declared = loans["pledge_type"].reindex(tokens.index)
+    parsed_tokens = {  # the pipeline's own reading of a number (and of a trademark), once per distinct value
+        (token, kind): normalise.patent_numbers(token, kind)[0] for token, kind in set(zip(tokens, declared))
+    }
+    numbers = [parsed_tokens[(token, kind)] for token, kind in zip(tokens, declared)]
     patents = pd.DataFrame({
         "row": tokens.index.to_numpy(),
-        "patent_no": np.where(is_patent, tokens.str.slice(2), tokens),
-        "patent_type": np.where(~is_patent, "商标", type_digit.map({"1": "发明专利", "8": "发明专利", "2": "实用新型",
-                                                                    "9": "实用新型", "3": "外观设计"}).fillna("商标")),
+        "patent_no": [number for number, _ in numbers],
+        "patent_type": [patent_type for _, patent_type in numbers],
     }).drop_duplicates(["row", "patent_no"])
     digest = hashlib.sha256(f"bench-{len(loans)}-{city.today}".encode()).hexdigest()
     return ParsedFile(f"bench_{len(loans)}.xlsx", digest, b"", kind="loans", sheets=["台账"], frame=frame,

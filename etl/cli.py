@@ -319,7 +319,11 @@ def cmd_restore(args, store: Store) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    # Our own progress notes on stderr; the libraries' chatter (the chart renderer logs every tab
+    # and temp directory at INFO) only when it is a warning.
+    logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
+    for ours in ("pledge", "etl"):
+        logging.getLogger(ours).setLevel(logging.INFO)
     args = build_parser().parse_args(argv)
     store = Store(args.db)
     try:

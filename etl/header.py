@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from etl import columns, kinds
-from etl.read import RawSheet, column_letter
+from etl.read import RawSheet
 
 SCAN_ROWS = 30
 

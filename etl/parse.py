@@ -14,10 +14,10 @@ import re
 from pathlib import Path
 
 from etl import kinds
-from etl.header import Header, column_letter, locate
+from etl.header import Header, locate
 from etl.issues import ERROR, SEVERITY_LABEL, WARNING, Issue, ParsedFile, refused
 from etl.normalise import text_cells
-from etl.read import FileProblem, RawSheet, read_tables
+from etl.read import FileProblem, RawSheet, column_letter, read_tables
 from etl.rows import MAX_LISTED_PER_COLUMN, Collector, Rows
 from pledge.reference import Reference
 

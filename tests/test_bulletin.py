@@ -126,6 +126,9 @@ def test_cli_writes_the_bulletin_with_charts(city, tmp_path):
     out = tmp_path / "通报.docx"
     result = run("bulletin", "--year", "2025", "--month", "6", "--out", str(out), db=city.path)
     assert result.returncode == 0, result.stdout + result.stderr
+    # stdout and stderr carry only the project's own words, not the chart renderer's chatter
+    assert result.stdout.splitlines() == [f"✔ 已生成 {out}（2025年6月全市知识产权质押融资工作通报，4张图表）"]
+    assert result.stderr.splitlines() == ["正在生成图表 ……"]
     document = Document(str(out))
     assert len(document.inline_shapes) == 4
     images = [Image.open(io.BytesIO(part.blob)) for part in document.part.package.parts if part.content_type == "image/png"]

@@ -11,6 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from etl import compose
+from etl import load as loader
 from pledge import metrics
 from tests.conftest import PATENT_INVENTION, USCC_A, USCC_B, xlsx_bytes
 from tests.test_metrics import city  # noqa: F401  (fixture)
@@ -85,3 +86,36 @@ def test_targets_saved_from_the_grid_become_an_undoable_batch(city):
     negative = grid.assign(loan_amount=[3.0, -1.0, 0.5, 0.6, None])
     parsed, result = compose.save_targets(city, 2025, negative, "analyst")
     assert result is None and any("负数" in str(i) for i in parsed.errors)
+
+
+def test_a_cleared_target_is_gone_and_the_city_falls_back_to_the_districts_sum(city):
+    """年度目标: clear the 全市 amount and save → the city target is the districts' sum, as the page
+    says; undoing that save brings the cleared value back."""
+    grid = pd.DataFrame({
+        "name": ["全市", "东湖区", "西山区", "高新技术产业开发区", "临江县"],
+        "loan_amount": [3.0, 1.2, 0.5, 0.6, 0.2],
+        "invention_patents": [20, 3, 1, 1, None],
+        "enterprises": [None] * 5,
+        "first_time_enterprises": [None] * 5,
+    })
+    _, first = compose.save_targets(city, 2025, grid, "analyst")
+    cleared = grid.assign(loan_amount=[None, 1.2, 0.5, 0.6, 0.2], invention_patents=[20, 3, None, 1, None])
+    _, second = compose.save_targets(city, 2025, cleared, "analyst")
+    assert first is not None and second is not None
+
+    def city_and_west():
+        with city.read() as con:
+            progress = metrics.district_progress(con, 2025, dt.date(2025, 7, 5)).set_index("name")
+            entered = metrics.targets_grid(con, 2025).set_index("name")
+        return progress, entered
+
+    progress, entered = city_and_west()
+    assert pd.isna(entered.loc["全市", "loan_amount"])  # no longer entered
+    assert progress.loc["全市", "t_loan_amount"] == pytest.approx((1.2 + 0.5 + 0.6 + 0.2) * 1e8)
+    assert pd.isna(progress.loc["西山区", "t_invention_patents"])  # a blank district cell: no target either
+    assert progress.loc["全市", "t_invention_patents"] == 20  # a 全市 value still entered stays
+
+    loader.undo(city, second.batch_id, user="analyst")
+    progress, entered = city_and_west()
+    assert entered.loc["全市", "loan_amount"] == pytest.approx(3.0)
+    assert progress.loc["西山区", "t_invention_patents"] == 1

@@ -24,6 +24,17 @@ from pledge.reference import Reference
 from pledge.sql import fetch_one, fetch_value
 
 
+def loan_key(reg_no: str | None, uscc: str | None, head_bank: str | None, loan_date: dt.date | None,
+             amount_yuan: Decimal | None) -> str | None:
+    """A loan's identity (DOMAIN.md): its pledge registration number, or without one the USCC, head
+    bank, loan date and amount to the cent. None when the row lacks what identifies it."""
+    if reg_no:
+        return f"R:{reg_no}"
+    if uscc and head_bank and loan_date and amount_yuan:
+        return f"K:{uscc}|{head_bank}|{loan_date.isoformat()}|{Decimal(amount_yuan):.2f}"
+    return None
+
+
 class Loans(FileKind):
     spec = Kind(
         "loans",
@@ -113,12 +124,7 @@ class Loans(FileKind):
             if ptype[i] in ("发明专利", "实用新型", "外观设计") and any(t != ptype[i] for t in listed):
                 others = "、".join(sorted({t for t in listed if t != ptype[i]}))
                 c.add(WARNING, i, "pledge_type", f"填报为{ptype[i]}，但专利号显示含有{others}", ptype[i])
-            if reg_no[i]:
-                key = f"R:{reg_no[i]}"
-            elif uscc[i] and head_bank[i] and day[i] and amount[i]:
-                key = f"K:{uscc[i]}|{head_bank[i]}|{day[i].isoformat()}|{amount[i]}"
-            else:
-                key = None
+            key = loan_key(reg_no[i], uscc[i], head_bank[i], day[i], amount[i])
             if key is not None:
                 if key in seen:
                     j = seen[key]
