@@ -18,25 +18,25 @@ except (StoreBusy, StoreUnreadable) as problem:  # fail closed: no page list, no
     unavailable.show(problem)
 
 DASHBOARDS = [
-    st.Page("pages/overview.py", title="总览", icon=":material/dashboard:", default=True),
-    st.Page("pages/districts.py", title="区县", icon=":material/map:"),
-    st.Page("pages/enterprises.py", title="企业", icon=":material/business:"),
-    st.Page("pages/banks.py", title="质权人", icon=":material/account_balance:"),
+    st.Page("app_pages/overview.py", title="总览", icon=":material/dashboard:", default=True),
+    st.Page("app_pages/districts.py", title="区县", icon=":material/map:"),
+    st.Page("app_pages/enterprises.py", title="企业", icon=":material/business:"),
+    st.Page("app_pages/banks.py", title="质权人", icon=":material/account_balance:"),
 ]
-BULLETIN = st.Page("pages/bulletin.py", title="月度通报", icon=":material/article:")
+BULLETIN = st.Page("app_pages/bulletin.py", title="月度通报", icon=":material/article:")
 ANALYST = [
-    st.Page("pages/upload.py", title="数据导入", icon=":material/upload_file:"),
-    st.Page("pages/history.py", title="导入记录", icon=":material/history:"),
-    st.Page("pages/targets.py", title="年度目标", icon=":material/flag:"),
+    st.Page("app_pages/upload.py", title="数据导入", icon=":material/upload_file:"),
+    st.Page("app_pages/history.py", title="导入记录", icon=":material/history:"),
+    st.Page("app_pages/targets.py", title="年度目标", icon=":material/flag:"),
 ]
 ADMIN = [
-    st.Page("pages/accounts.py", title="账户管理", icon=":material/manage_accounts:"),
-    st.Page("pages/reference.py", title="区县与银行", icon=":material/tune:"),
+    st.Page("app_pages/accounts.py", title="账户管理", icon=":material/manage_accounts:"),
+    st.Page("app_pages/reference.py", title="区县与银行", icon=":material/tune:"),
 ]
 
 st.logo("ui/logo.svg", size="large")
 if user is None:
-    pages = [st.Page("pages/login.py", title="登录", icon=":material/login:", default=True)]
+    pages = [st.Page("app_pages/login.py", title="登录", icon=":material/login:", default=True)]
 else:
     pages = {"监测": DASHBOARDS + ([] if user.district_code else [BULLETIN])}
     if user.can("analyst"):

@@ -43,7 +43,7 @@ def test_a_damaged_file_shows_the_restore_page_and_nothing_else(city, monkeypatc
     assert "数据库文件损坏" in text and "python -m etl restore --list" in text
     assert not at.text_input  # no login form, no upload, no account page: nothing but the notice
     assert not at.metric and not at.dataframe
-    for page in ("pages/accounts.py", "pages/upload.py", "pages/overview.py"):  # not even registered
+    for page in ("app_pages/accounts.py", "app_pages/upload.py", "app_pages/overview.py"):  # not even registered
         with pytest.raises(ValueError, match=r"Known pages: \['系统提示'\]"):
             at.switch_page(page)
 

@@ -202,7 +202,7 @@ def test_every_chart_shows_names_with_html_as_written(hostile):
 
 
 # -- every page, through AppTest -------------------------------------------------------------
-PAGE_FILES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py"))
+PAGE_FILES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "app_pages").glob("*.py"))
 
 
 def markdown_sources(at: AppTest) -> tuple[list[str], list[str]]:

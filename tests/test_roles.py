@@ -14,8 +14,8 @@ from tests.test_metrics import city  # noqa: F401  (fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
-ANALYST_PAGES = ["pages/upload.py", "pages/history.py", "pages/targets.py"]
-ADMIN_PAGES = ["pages/accounts.py", "pages/reference.py"]
+ANALYST_PAGES = ["app_pages/upload.py", "app_pages/history.py", "app_pages/targets.py"]
+ADMIN_PAGES = ["app_pages/accounts.py", "app_pages/reference.py"]
 
 
 def app(db: Path, monkeypatch) -> AppTest:
@@ -93,20 +93,20 @@ def test_an_analyst_reaches_the_upload_page(accounts, monkeypatch):
     at = app(accounts.path, monkeypatch)
     at.session_state["user"] = auth.User("analyst", "analyst")
     at.run()
-    at.switch_page("pages/upload.py").run()
+    at.switch_page("app_pages/upload.py").run()
     assert at.title[0].value == "数据导入" and at.file_uploader
 
 
 def test_a_viewer_limited_to_a_district_sees_only_its_figures(accounts, monkeypatch):
     east = auth.User("东湖领导", "viewer", "990101", "东湖区")
-    overview = page_alone("pages/overview.py", accounts.path, monkeypatch, east)
+    overview = page_alone("app_pages/overview.py", accounts.path, monkeypatch, east)
     assert overview.title[0].value == "东湖区质押融资总览"
     assert next(m.value for m in overview.metric if m.label == "质押融资金额") == "0.20亿元"  # 500 + 1500万
     assert md("东湖区完成知识产权质押融资0.20亿元") in overview.info[0].value
-    districts = page_alone("pages/districts.py", accounts.path, monkeypatch, east)
+    districts = page_alone("app_pages/districts.py", accounts.path, monkeypatch, east)
     assert list(districts.dataframe[0].value["区县"]) == ["东湖区"]
-    banks = page_alone("pages/banks.py", accounts.path, monkeypatch, east)
+    banks = page_alone("app_pages/banks.py", accounts.path, monkeypatch, east)
     assert set(banks.dataframe[0].value["质权人"]) == {"中国工商银行", "中国建设银行"}
-    enterprises = page_alone("pages/enterprises.py", accounts.path, monkeypatch, east)
+    enterprises = page_alone("app_pages/enterprises.py", accounts.path, monkeypatch, east)
     enterprises.text_input(key="enterprise_search").input("乙材料").run()  # borrows in 西山 and 高新 only
     assert any("没有找到" in i.value for i in enterprises.info)

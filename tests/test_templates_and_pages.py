@@ -52,7 +52,7 @@ def test_targets_template_lists_every_district_and_loads_once_filled(store, tmp_
 
 def test_targets_page_shows_the_year_and_offers_last_years_as_a_start(city, monkeypatch):
     monkeypatch.setenv("PLEDGE_DB", str(city.path))
-    at = AppTest.from_file(str(ROOT / "pages/targets.py"), default_timeout=60).run()
+    at = AppTest.from_file(str(ROOT / "app_pages/targets.py"), default_timeout=60).run()
     assert not at.exception and at.title[0].value == "年度目标"
     at.selectbox(key="targets_year").set_value(2026).run()
     assert any("2026年还没有目标" in i.value for i in at.info)
@@ -68,7 +68,7 @@ def test_bulletin_page_without_chromium_still_works_and_says_what_to_install(cit
     for name, value in without_chart_packages(tmp_path).items():  # what render.missing() finds out itself
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("BROWSER_PATH", raising=False)
-    at = AppTest.from_file(str(ROOT / "pages/bulletin.py"), default_timeout=60).run()
+    at = AppTest.from_file(str(ROOT / "app_pages/bulletin.py"), default_timeout=60).run()
     assert not at.exception and not at.error
     notes = [i.value for i in at.info]
     assert any("chromium（" in n and "fonts-noto-cjk（" in n and "sudo apt-get install chromium fonts-noto-cjk" in n
@@ -93,7 +93,7 @@ def test_bulletin_page_says_when_drawing_the_charts_fails_and_still_gives_the_wo
         raise RuntimeError("浏览器启动超时")
 
     monkeypatch.setattr(bulletin, "render_images", broken)
-    at = AppTest.from_file(str(ROOT / "pages/bulletin.py"), default_timeout=60).run()
+    at = AppTest.from_file(str(ROOT / "app_pages/bulletin.py"), default_timeout=60).run()
     assert not at.info and not at.error
     at.button(key="bulletin_make_docx").click().run()
     assert not at.exception

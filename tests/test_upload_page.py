@@ -30,7 +30,7 @@ MESSY = [
 
 def upload_page(db: Path, monkeypatch) -> AppTest:
     monkeypatch.setenv("PLEDGE_DB", str(db))
-    return AppTest.from_file(str(ROOT / "pages/upload.py"), default_timeout=60).run()
+    return AppTest.from_file(str(ROOT / "app_pages/upload.py"), default_timeout=60).run()
 
 
 def test_preview_then_confirm_moves_the_city_figures(city, monkeypatch):

@@ -62,21 +62,9 @@ def log_out(message: str | None = None) -> None:
         st.session_state["login_message"] = message
 
 
-def _entrypoint_ran() -> None:
-    """A fresh server whose very first request opens a page's URL runs that page file on its own
-    (Streamlit's old pages/ folder mode) until app.py has called st.navigation once. Rerun so that
-    app.py builds the navigation for the signed-in user instead."""
-    from streamlit.runtime.pages_manager import PagesManager
-
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        st.rerun()
-
-
 def require(role: str = "viewer") -> auth.User:
     """Stop the page unless the user holds the role (at least). Every page calls it first, so that
     no page draws a figure for someone who has not signed in, however it was reached."""
-    _entrypoint_ran()
     user = current_user()
     if user is None or not user.can(role):
         st.error("您没有访问此页面的权限。", icon=":material/block:")
