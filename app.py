@@ -35,6 +35,7 @@ ADMIN = [
 ]
 
 st.logo("ui/logo.svg", size="large")
+pages: list[st.Page] | dict[str, list[st.Page]]
 if user is None:
     pages = [st.Page("app_pages/login.py", title="登录", icon=":material/login:", default=True)]
 else:

@@ -83,11 +83,10 @@ for number, file in enumerate(files):
                     for col, shown in zip(moved, HEADLINE):
                         col.metric(f"全市{shown.label}", shown.format(outcome["after"][shown.key]),
                                    delta=shown.format(outcome["moved"][shown.key], signed=True))
-        elif parsed.ok:
-            if st.button(f"确认导入 {md(file.name)}", type="primary", key=f"confirm_{number}", icon=":material/check:"):
-                try:
-                    importing.confirm(upload, user.name)
-                except loader.LoadRefused as refused:
-                    st.error(md(str(refused)))
-                else:
-                    st.rerun()
+        elif parsed.ok and st.button(f"确认导入 {md(file.name)}", type="primary", key=f"confirm_{number}", icon=":material/check:"):
+            try:
+                importing.confirm(upload, user.name)
+            except loader.LoadRefused as refused:
+                st.error(md(str(refused)))
+            else:
+                st.rerun()

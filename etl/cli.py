@@ -298,6 +298,7 @@ def cmd_restore(args, store: Store) -> int:
         for i, path in enumerate(backups, start=1):
             print(f"{i:>3}  {path.name}" + ("" if Store.verify(path) else "  （损坏，不可恢复）"))
         return 0
+    chosen: Path | None
     if args.backup:
         chosen = Path(args.backup)
     else:

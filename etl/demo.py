@@ -57,8 +57,7 @@ PLEDGE_TYPE_WEIGHTS = [72, 12, 7, 6, 3]
 PATENTS_PER_LOAN = [0.35, 0.27, 0.18, 0.12, 0.08]  # 1 to 5 numbers in a cell
 POOL = 8  # patents (per kind) and trademarks an enterprise holds and pledges again over the years
 
-WORDS = ("华创 瑞丰 博远 恒信 天成 睿智 卓越 鼎盛 联创 新航 星辰 海纳 智远 宏图 凯盛 中科 汇通 泰和 云帆 启明 "
-         "金石 永泰 嘉禾 锐思 光华 润泽 同创 远景 德信 安泰 九州 晟达 旭日 翔宇 青松 明德 长青 宇航 华辰 博雅").split()
+WORDS = ["华创", "瑞丰", "博远", "恒信", "天成", "睿智", "卓越", "鼎盛", "联创", "新航", "星辰", "海纳", "智远", "宏图", "凯盛", "中科", "汇通", "泰和", "云帆", "启明", "金石", "永泰", "嘉禾", "锐思", "光华", "润泽", "同创", "远景", "德信", "安泰", "九州", "晟达", "旭日", "翔宇", "青松", "明德", "长青", "宇航", "华辰", "博雅"]
 INDUSTRIES = ["科技", "生物医药", "新材料", "智能装备", "电子", "软件", "新能源", "精密机械", "环保科技", "光电",
               "半导体", "医疗器械"]
 # Two-character stems for generated districts (province- and nation-scale benchmarks).
@@ -112,7 +111,7 @@ def _districts(n: int, rng: np.random.Generator) -> tuple[list, np.ndarray, np.n
     if extra > min(len(codes), len(stems)):
         raise ValueError(f"n_districts 最多为{len(DISTRICTS) + min(len(codes), len(stems))}")
     order = np.random.default_rng(len(stems)).permutation(len(stems))[:extra]  # same names for any seed
-    generated = [(stems[i] + ("县" if i % 5 < 2 else "区"), codes[k], []) for k, i in enumerate(order)]
+    generated: list[tuple[str, str, list[str]]] = [(stems[i] + ("县" if i % 5 < 2 else "区"), codes[k], []) for k, i in enumerate(order)]
     return (
         DISTRICTS + generated,
         np.concatenate([STRENGTH, rng.lognormal(-0.3, 0.6, extra)]),
@@ -270,7 +269,7 @@ def _enterprise_names(n: int, rng: np.random.Generator) -> np.ndarray:
     single, double = w * k, w * w * k
     order = rng.permutation(single + double)[:n] if n <= single + double else np.arange(n)
     names = []
-    for i, code in enumerate(order.tolist()):
+    for code in order.tolist():
         if code < single:
             word = WORDS[code % w]
             industry = INDUSTRIES[code // w]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from etl import columns, kinds
+from etl.columns import Field
 from etl.read import RawSheet
 
 SCAN_ROWS = 30
@@ -48,7 +49,7 @@ class Header:
         return all(f in self.columns for f in kinds.get(self.kind).spec.signature)
 
     @property
-    def missing_required(self) -> list[columns.Field]:
+    def missing_required(self) -> list[Field]:
         return [f for f in kinds.get(self.kind).spec.required if f.name not in self.columns]
 
 

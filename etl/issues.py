@@ -66,6 +66,20 @@ class ParsedFile:
     kind_label: str = "未识别"  # the kind's Chinese name, for messages
 
     @property
+    def table(self) -> pd.DataFrame:
+        """The normalised rows of a file whose kind was recognised (the frame, never None)."""
+        if self.frame is None:
+            raise ValueError(f"“{self.file_name}”没有可导入的数据行")
+        return self.frame
+
+    @property
+    def patent_table(self) -> pd.DataFrame:
+        """Loans only: the pledged numbers of each row (row, patent_no, patent_type)."""
+        if self.patents is None:
+            return pd.DataFrame({"row": [], "patent_no": [], "patent_type": []})
+        return self.patents
+
+    @property
     def errors(self) -> list[Issue]:
         return [i for i in self.issues if i.severity == ERROR]
 

@@ -63,13 +63,14 @@ def load(store: Store, parsed: ParsedFile, user: str | None = None) -> LoadResul
     if not parsed.ok:
         raise LoadRefused(f"文件“{parsed.file_name}”有{len(parsed.errors)}处错误，未导入任何数据")
     user = user or default_user()
-    with store.write(backup=f"before-{parsed.kind}") as con:
+    file_kind = kinds.get(parsed.kind)
+    with store.write(backup=f"before-{file_kind.name}") as con:
         same = fetch_one(con,
             "SELECT id FROM batches WHERE sha256 = ? AND kind = ? AND status = 'active' ORDER BY id DESC LIMIT 1",
             [parsed.sha256, parsed.kind],
         )
         if same:
-            return LoadResult(same[0], parsed.kind, parsed.file_name, "unchanged",
+            return LoadResult(same[0], file_kind.name, parsed.file_name, "unchanged",
                               note=f"与第{same[0]}批导入的文件完全相同，未重复导入")
         archive_path = _archive(store, parsed)
         batch_id = fetch_value(con, "SELECT nextval('batch_id_seq')")
@@ -81,7 +82,6 @@ def load(store: Store, parsed: ParsedFile, user: str | None = None) -> LoadResul
              dt.datetime.now().replace(microsecond=0), parsed.rows_read, parsed.rows_skipped,
              json.dumps([w.as_dict() for w in parsed.warnings], ensure_ascii=False)],
         )
-        file_kind = kinds.get(parsed.kind)
         counts = file_kind.load(con, parsed, batch_id)
         _pause_for_fault_tests()
         con.execute(
@@ -90,7 +90,7 @@ def load(store: Store, parsed: ParsedFile, user: str | None = None) -> LoadResul
         )
         if file_kind.rebuilds_rollups:
             rollups.refresh(con)
-    return LoadResult(batch_id, parsed.kind, parsed.file_name, "loaded", counts)
+    return LoadResult(batch_id, file_kind.name, parsed.file_name, "loaded", counts)
 
 
 def preview_counts(store: Store, parsed: ParsedFile) -> dict:

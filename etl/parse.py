@@ -147,11 +147,11 @@ def _collect_rows(parsed: ParsedFile, headers: list[Header]) -> Rows:
         # Column by column: cheaper than row by row for a 100,000-row ledger.
         picked = {}
         for name in present:
-            col = header.columns.get(name)
-            if col is None:
+            found = header.columns.get(name)
+            if found is None:
                 picked[name] = [None] * len(kept)
                 continue
-            i = col.index
+            i = found.index
             picked[name] = [_cell(sheet.rows[r], i) for r in kept]
         for n, r in enumerate(kept):
             if all(picked[name][n] is None for name in present):

@@ -53,7 +53,7 @@ class Collector:
 
 
 
-def unit_for(rows: Rows, field: Field, parsed: ParsedFile) -> dict[str, str]:
+def unit_for(rows: Rows, field: Field, parsed: ParsedFile) -> dict[str, str | None]:
     """The money unit of a field in each sheet; an assumed unit is said out loud."""
     units = {}
     for sheet in dict.fromkeys(rows.sheet):

@@ -105,6 +105,7 @@ def _limit_self() -> None:
 def _serve_one() -> None:
     """The child: read one request from stdin, answer on stdout, exit."""
     data, file_name, reference, kind, year, today = pickle.load(sys.stdin.buffer)
+    answer: tuple[str, ParsedFile | None]
     try:
         parsed = parse_file(data, file_name, reference, kind=kind, year=year, today=today)
         parsed.data = b""  # the parent holds the bytes already

@@ -13,7 +13,7 @@ import duckdb
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from pledge.sql import fetch_one
+from pledge.sql import fetch_one, fetch_value
 from pledge.store import Store
 
 ROLES = ("viewer", "analyst", "admin")
@@ -191,7 +191,7 @@ def authenticate(store: Store, name: str, password: str) -> User:
 def _count_failure(store: Store, name: str) -> str:
     """Count a wrong password (committed before the refusal is shown) and lock after too many."""
     with store.write() as con:
-        failed = fetch_one(con, "SELECT failed_logins FROM users WHERE name = ?", [name])[0] + 1
+        failed = fetch_value(con, "SELECT failed_logins FROM users WHERE name = ?", [name]) + 1
         lock = _now() + dt.timedelta(minutes=LOCK_MINUTES) if failed >= MAX_FAILED_LOGINS else None
         con.execute("UPDATE users SET failed_logins = ?, locked_until = ? WHERE name = ?", [0 if lock else failed, lock, name])
         audit(con, name, "登录失败", f"连续第{failed}次")

@@ -34,7 +34,7 @@ def xlsx_bytes(sheets: dict[str, pd.DataFrame], number_formats: dict[str, str] |
             clean.to_excel(writer, sheet_name=name[:31], index=False)
             sheet = writer.sheets[name[:31]]
             for i, column in enumerate(clean.columns):
-                width = max([len(str(column)) * 2, *(_width(v) * 1.6 for v in clean[column].head(200))] or [8])
+                width = max([len(str(column)) * 2, *(_width(v) * 1.6 for v in clean[column].head(200))])
                 sheet.set_column(i, i, min(max(width, 8), 60), cell_formats.get(column))
             sheet.freeze_panes(1, 0)
     return buffer.getvalue()

@@ -15,3 +15,11 @@ def fetch_one(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = No
 def fetch_value(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None):
     row = fetch_one(con, sql, params)
     return row[0] if row else None
+
+
+def fetch_row(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> tuple:
+    """The one row an aggregate always returns (count, sum ... without GROUP BY)."""
+    row = fetch_one(con, sql, params)
+    if row is None:
+        raise LookupError(f"no row from: {sql[:80]}")
+    return row

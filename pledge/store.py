@@ -164,7 +164,7 @@ class Store:
 
     def data_version(self) -> tuple:
         """Changes whenever a write lands: a cache key that costs one stat, not a query."""
-        parts = []
+        parts: list[tuple[int, int] | None] = []
         for p in (self.path, self.path.with_name(self.path.name + ".wal")):
             try:
                 st = p.stat()
@@ -297,8 +297,9 @@ class Store:
         finally:
             con.close()
 
-    def restore(self, backup: Path) -> Path:
-        """Put a backup in place of the file; the current file is backed up first. Returns that copy."""
+    def restore(self, backup: Path) -> Path | None:
+        """Put a backup in place of the file; the current file is backed up first. Returns that copy
+        (None when there was no current file)."""
         if not backup.exists():
             raise FileNotFoundError(backup)
         with self._writer_lock():

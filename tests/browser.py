@@ -32,7 +32,7 @@ def running_app(db: Path, extra_env: dict | None = None, script: str | Path = "a
     yield its URL."""
     port = free_port()
     env = {**os.environ, "PLEDGE_DB": str(db), "PYTHONPATH": str(ROOT), **(extra_env or {})}
-    log = open(db.parent / f"streamlit-{port}.log", "w")
+    log = open(db.parent / f"streamlit-{port}.log", "w")  # noqa: SIM115  (closed in the finally below)
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],

@@ -87,9 +87,8 @@ def test_the_cli_says_the_same_and_restores_the_newest_whole_backup(city, capsys
 
 def test_reading_a_damaged_file_raises_the_chinese_error(city):
     damage(city, "zero length")
-    with pytest.raises(StoreUnreadable, match="数据库文件损坏"):
-        with Store(city.path).read():
-            pass
+    with pytest.raises(StoreUnreadable, match="数据库文件损坏"), Store(city.path).read():
+        pass
 
 
 @pytest.mark.browser

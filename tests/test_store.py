@@ -93,9 +93,8 @@ def test_a_reader_that_waits_too_long_gets_a_chinese_message(store):
     holder = _hold_write_lock(store.path, 3)
     try:
         impatient = Store(store.path, timeout=0.5)
-        with pytest.raises(StoreBusy, match="请稍后重试"):
-            with impatient.read():
-                pass
+        with pytest.raises(StoreBusy, match="请稍后重试"), impatient.read():
+            pass
     finally:
         holder.wait(timeout=30)
     with store.read() as con:  # and afterwards everything is fine

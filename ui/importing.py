@@ -50,7 +50,7 @@ def confirm(upload: Upload, user: str) -> dict:
             as_of_before = metrics.default_as_of(con, year)
         before = _headline(year, as_of_before)
     result = loader.load(store(), parsed, user=user)
-    outcome = {"result": result, "year": year}
+    outcome: dict = {"result": result, "year": year}
     if year:
         with store().read() as con:
             as_of = metrics.default_as_of(con, year)

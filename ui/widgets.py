@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -60,7 +62,7 @@ def empty(message: str) -> None:
 
 
 
-def table(frame: pd.DataFrame, number_formats: dict[str, str] | None = None, height: int | str = "auto",
+def table(frame: pd.DataFrame, number_formats: dict[str, str] | None = None, height: int | Literal["auto"] = "auto",
           column_config: dict | None = None) -> None:
     """A sortable table whose missing values read '—', times read 2025-10-31 14:05, and numbers use
     the given formats (Python format strings such as '{:,.2f}' or '{:.1f}%')."""

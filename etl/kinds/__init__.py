@@ -12,7 +12,10 @@ from etl.kinds.base import Context, FileKind
 KINDS: dict[str, FileKind] = {k.name: k for k in (loans.KIND, targets.KIND, districts.KIND)}
 
 
-def get(name: str) -> FileKind:
+def get(name: str | None) -> FileKind:
+    """The kind of that name (a parsed file whose kind was not recognised has none: ValueError)."""
+    if name is None or name not in KINDS:
+        raise ValueError(f"未知的文件类型：{name}")
     return KINDS[name]
 
 

@@ -69,14 +69,14 @@ class Districts(FileKind):
         )
 
     def count(self, con: duckdb.DuckDBPyConnection, parsed: ParsedFile) -> dict:
-        frame = parsed.frame
+        frame = parsed.table
         before = dict(con.execute("SELECT code, name FROM v_districts").fetchall())
         new = sum(code not in before for code in frame["code"])
         unchanged = sum(before.get(code) == name for code, name in zip(frame["code"], frame["name"]))
         return {"new": new, "updated": len(frame) - new - unchanged, "duplicate": unchanged}
 
     def load(self, con: duckdb.DuckDBPyConnection, parsed: ParsedFile, batch_id: int) -> dict:
-        frame = parsed.frame
+        frame = parsed.table
         counts = self.count(con, parsed)
         refuse_dropping_used_districts(con, set(frame["code"]))
         con.executemany(
@@ -101,7 +101,7 @@ class Districts(FileKind):
         pass  # v_districts follows the newest active batch by itself
 
     def preview(self, parsed: ParsedFile, reference: Reference, limit: int = 20) -> pd.DataFrame:
-        frame = parsed.frame.head(limit)
+        frame = parsed.table.head(limit)
         return pd.DataFrame({
             "区县名称": frame["name"], "行政区划代码": frame["code"], "别名": frame["aliases"].map("、".join),
         })

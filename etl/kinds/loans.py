@@ -21,7 +21,7 @@ from etl.normalise import Invalid, apply_unique, to_text
 from etl.rows import Collector, Rows, money
 from etl.templates import ledger_template
 from pledge.reference import Reference
-from pledge.sql import fetch_one, fetch_value
+from pledge.sql import fetch_row, fetch_value
 
 
 def loan_key(reg_no: str | None, uscc: str | None, head_bank: str | None, loan_date: dt.date | None,
@@ -167,7 +167,7 @@ class Loans(FileKind):
         )
 
     def count(self, con: duckdb.DuckDBPyConnection, parsed: ParsedFile) -> dict:
-        return _count_loans(con, parsed.frame)
+        return _count_loans(con, parsed.table)
 
     def load(self, con: duckdb.DuckDBPyConnection, parsed: ParsedFile, batch_id: int) -> dict:
         return _load_loans(con, parsed, batch_id)
@@ -184,11 +184,9 @@ class Loans(FileKind):
         con.execute("DROP TABLE touched")
 
     def preview(self, parsed: ParsedFile, reference: Reference, limit: int = 20) -> pd.DataFrame:
-        frame = parsed.frame.head(limit)
-        patents = parsed.patents[parsed.patents["row"] < limit] if parsed.patents is not None else None
-        listed = (
-            patents.groupby("row")["patent_no"].agg("、".join) if patents is not None and len(patents) else pd.Series(dtype=str)
-        )
+        frame = parsed.table.head(limit)
+        patents = parsed.patent_table[parsed.patent_table["row"] < limit]
+        listed = patents.groupby("row")["patent_no"].agg("、".join) if len(patents) else pd.Series(dtype=str)
         return pd.DataFrame({
             "工作表": frame["source_sheet"], "行号": frame["source_row"], "企业名称": frame["enterprise_name"],
             "统一社会信用代码": frame["uscc"], "区县": frame["district_code"].map(reference.district_names),
@@ -200,18 +198,18 @@ class Loans(FileKind):
         })
 
     def year_of(self, parsed: ParsedFile) -> int | None:
-        return int(parsed.frame["loan_date"].dt.year.max())
+        return int(parsed.table["loan_date"].dt.year.max())
 
     def template(self, districts: list[str], year: int) -> bytes:
         return ledger_template(districts, year)
 
 
 def _load_loans(con: duckdb.DuckDBPyConnection, parsed: ParsedFile, batch_id: int) -> dict:
-    frame = parsed.frame
+    frame = parsed.table
     last = frame.drop_duplicates("loan_key", keep="last")  # inside a file the later row wins
     first_id = fetch_value(con, "SELECT coalesce(max(loan_id), 0) + 1 FROM loans")
     staged = last.assign(loan_id=range(first_id, first_id + len(last)))
-    patents = parsed.patents.merge(staged[["loan_id"]], left_on="row", right_index=True)
+    patents = parsed.patent_table.merge(staged[["loan_id"]], left_on="row", right_index=True)
     counts = _count_loans(con, frame)
     con.register("staged", staged)
     con.register("staged_patents", patents)
@@ -238,7 +236,7 @@ def _count_loans(con: duckdb.DuckDBPyConnection, frame) -> dict:
     last = frame.drop_duplicates("loan_key", keep="last")[["loan_key", "row_hash"]]
     con.register("incoming", last)
     try:
-        new, updated, unchanged = fetch_one(
+        new, updated, unchanged = fetch_row(
             con,
             """SELECT count(*) FILTER (WHERE cur.loan_key IS NULL),
                       count(*) FILTER (WHERE cur.row_hash <> s.row_hash),

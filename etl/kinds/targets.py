@@ -127,7 +127,7 @@ class Targets(FileKind):
                 "SELECT scope, metric, value FROM v_targets WHERE year = ?", [parsed.year]
             ).fetchall()
         }
-        keys = [(r.scope, r.metric, Decimal(str(r.value)).quantize(Decimal("0.0001"))) for r in parsed.frame.itertuples()]
+        keys = [(r.scope, r.metric, Decimal(str(r.value)).quantize(Decimal("0.0001"))) for r in parsed.table.itertuples()]
         new = sum((scope, metric) not in before for scope, metric, _ in keys)
         unchanged = sum(before.get((scope, metric)) == value for scope, metric, value in keys)
         return {"new": new, "updated": len(keys) - new - unchanged, "duplicate": unchanged}
@@ -137,7 +137,7 @@ class Targets(FileKind):
         con.executemany(
             "INSERT INTO targets VALUES (?, ?, ?, ?, ?::DECIMAL(20, 4), false, ?, ?)",
             [(batch_id, int(r.year), r.scope, r.metric, str(r.value), r.source_sheet, int(r.source_row))
-             for r in parsed.frame.itertuples(index=False)],
+             for r in parsed.table.itertuples(index=False)],
         )
         con.executemany("INSERT INTO target_columns VALUES (?, ?, ?)",
                         [(batch_id, parsed.year, metric) for metric in parsed.target_metrics])
@@ -151,7 +151,7 @@ class Targets(FileKind):
 
     def preview(self, parsed: ParsedFile, reference: Reference, limit: int = 20) -> pd.DataFrame:
         """Every metric of every district (not only the first rows), in the metric's unit."""
-        frame = parsed.frame
+        frame = parsed.table
         scale = {m.key: m.scale for m in TARGETED}
         wide = frame.assign(value=[float(v) / scale[m] for v, m in zip(frame["value"], frame["metric"])])
         table = wide.pivot_table(index="scope", columns="metric", values="value", aggfunc="first")
