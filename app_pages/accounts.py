@@ -8,7 +8,8 @@ import streamlit as st
 from pledge import auth, metrics
 from pledge.text import md
 from ui import session, widgets
-from ui.data import query, store
+from ui.data import query
+from ui.database import store
 
 admin = session.require("admin")
 st.title("账户管理")

@@ -10,7 +10,8 @@ from etl import load as loader
 from pledge import metrics
 from pledge.text import md
 from ui import session, widgets
-from ui.data import query, store
+from ui.data import query
+from ui.database import store
 
 user = session.require("analyst")
 st.title("导入记录")

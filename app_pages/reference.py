@@ -9,7 +9,8 @@ from etl.report import issues_frame
 from pledge import banks, metrics
 from pledge.text import md
 from ui import session, widgets
-from ui.data import query, store
+from ui.data import query
+from ui.database import store
 
 admin = session.require("admin")
 st.title("区县与银行")

@@ -10,7 +10,8 @@ from etl import compose
 from etl.report import issues_frame
 from pledge import metrics
 from ui import session, widgets
-from ui.data import query, store
+from ui.data import query
+from ui.database import store
 
 user = session.require("analyst")
 st.title("年度目标")

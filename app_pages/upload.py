@@ -13,7 +13,7 @@ from pledge import formats, settings
 from pledge.catalogue import HEADLINE
 from pledge.text import md
 from ui import importing, session, widgets
-from ui.data import store
+from ui.database import store
 
 user = session.require("analyst")
 st.title("数据导入")

@@ -10,7 +10,6 @@ import streamlit as st
 from pledge import auth
 from pledge.store import Store
 from pledge.text import md
-from ui.data import store
 from ui.database import store
 
 
