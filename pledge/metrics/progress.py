@@ -29,7 +29,11 @@ _PLEDGED_METRICS = [m for m in METRICS if m.source == "pledged"]
 _IN_WINDOW = "CASE WHEN year = $year THEN $end ELSE $prev_end END"
 
 TARGETS_SQL = f"""
-WITH year_targets AS (SELECT scope, metric, value FROM v_targets WHERE year = $year),
+-- Targets of districts no longer on the list do not count (nor show).
+WITH year_targets AS (
+    SELECT scope, metric, value FROM v_targets
+    WHERE year = $year AND (scope = '{CITY}' OR scope IN (SELECT code FROM v_districts))
+),
 -- A city target is the 全市 row; where the file had none, the sum of the districts.
 city_targets AS (
     SELECT '{CITY}' AS scope, metric, sum(value) AS value FROM year_targets
