@@ -1,4 +1,5 @@
-"""Helpers for tests that drive the real app in Debian's headless Chromium."""
+"""Helpers for tests that drive the real app in Debian's headless Chromium (the `browser`
+fixture itself is in conftest.py)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,6 @@ import time
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
-
-import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -86,13 +85,3 @@ def page_problems(page) -> list[str]:
         problems.append(alert.inner_text())
     return problems
 
-
-@pytest.fixture(scope="module")
-def browser():
-    """Debian's headless Chromium, one for a test module."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from pledge import formats, metrics
 from pledge.store import Store
-from tests.test_metrics import USCC_B, city  # noqa: F401  (fixture)
+from tests.fixtures import USCC_B
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGES = ["pages/overview.py", "pages/districts.py", "pages/enterprises.py", "pages/banks.py", "pages/bulletin.py"]
