@@ -1,4 +1,5 @@
-"""Helpers for tests that drive the real app in Debian's headless Chromium."""
+"""Helpers for tests that drive the real app in Debian's headless Chromium (the `browser`
+fixture itself is in conftest.py)."""
 
 from __future__ import annotations
 
@@ -84,3 +85,4 @@ def page_problems(page) -> list[str]:
     for alert in page.query_selector_all('[data-testid="stAlertContentError"]'):
         problems.append(alert.inner_text())
     return problems
+

@@ -1,63 +1,40 @@
-"""Shared fixtures: a tiny city in a temporary DuckDB file, and builders for messy spreadsheets."""
+"""Pytest fixtures shared by the test modules (their builders are in tests/fixtures.py), and the
+data-invariant checks (tests/invariants.py) run after every load and undo.
+
+The checks wrap `etl.load.load` and `etl.load.undo` for the whole session: the module attributes
+(which `loader.load` / `loader.undo` in etl/cli.py, ui/importing.py and pages/history.py look up
+at call time) and every name a project module bound with `from etl.load import load` before the
+session started (etl/pipeline.py, hence pipeline.import_path and etl/demo.py; etl/compose.py);
+a module imported later binds the wrapper itself. After each call that returns, the wrapper
+checks the store it was given, unless the test is marked `no_invariants`. A broken invariant
+raises at the call site and is also recorded, so that the test fails even where app code (a
+Streamlit page under AppTest, the CLI's error handling) catches the exception.
+
+Out of reach: loads and undos in child processes (the CLI tests through subprocess, the fault
+tests, the app that the browser tests drive).
+"""
 
 from __future__ import annotations
 
-import datetime as dt
-import io
+import functools
+import sys
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
-import openpyxl
 import pytest
 
+from etl import load as loader
 from etl import pipeline
 from pledge.store import Store
+from tests import invariants
 from tests.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.fixtures import district_rows, load_city, write, xlsx_bytes
 
-# The tiny city used across tests. Codes are fictional (99 is no real province).
-DISTRICTS = [
-    ("东湖区", "990101", "东湖"),
-    ("西山区", "990102", ""),
-    ("高新技术产业开发区", "990103", "高新区"),
-    ("临江县", "990104", "临江"),
-]
-
-# Valid identifiers (checked by hand against the GB 32100 and CNIPA rules).
-USCC_A = "91110000710925462X"
-USCC_B = "91440300708461136T"
-PATENT_INVENTION = "ZL201310699744.2"
-PATENT_INVENTION_2 = "ZL202310123456.6"
-
-TODAY = dt.date(2025, 11, 15)
+ROOT = Path(__file__).resolve().parent.parent
 
 
-def xlsx_bytes(rows: list[list], merges: list[str] = (), sheet: str = "Sheet1", extra_sheets: dict | None = None) -> bytes:
-    """An .xlsx with the given rows (None for empty cells) and merged ranges like 'A3:A4'."""
-    book = openpyxl.Workbook()
-    ws = book.active
-    ws.title = sheet
-    for row in rows:
-        ws.append(row)
-    for cell_range in merges:
-        ws.merge_cells(cell_range)
-    for name, more in (extra_sheets or {}).items():
-        other = book.create_sheet(name)
-        for row in more:
-            other.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
-def write(tmp_path: Path, name: str, data: bytes | str, encoding: str = "utf-8") -> Path:
-    path = tmp_path / name
-    path.write_bytes(data.encode(encoding) if isinstance(data, str) else data)
-    return path
-
-
-def district_rows() -> list[list]:
-    return [["区县名称", "行政区划代码", "别名"], *[list(d) for d in DISTRICTS]]
-
-
+# -- stores ------------------------------------------------------------------------------------
 @pytest.fixture
 def empty_store(tmp_path) -> Store:
     store = Store(tmp_path / "pledge.duckdb", timeout=5)
@@ -74,11 +51,101 @@ def store(empty_store, tmp_path) -> Store:
     return empty_store
 
 
+@pytest.fixture
+def city(store, tmp_path) -> Store:
+    """The tiny city of tests/fixtures.py: its districts, its ledger and its 2025 targets."""
+    return load_city(store, tmp_path)
+
+
+# -- the browser -------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def browser():
-    """Debian's headless Chromium, one for a test module (the browser tests)."""
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
+    """Debian's headless Chromium, one for a test module."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+# -- data invariants after every load and undo -------------------------------------------------
+@dataclass
+class _Checks:
+    enabled: bool = True
+    broken: list[str] = field(default_factory=list)  # since the last test's teardown
+    done: dict[str, int] = field(default_factory=lambda: {"load": 0, "undo": 0})
+    seconds: float = 0.0
+
+
+_checks = _Checks()
+
+
+def _checked(real, name: str):
+    @functools.wraps(real)
+    def wrapper(store, *args, **kwargs):
+        result = real(store, *args, **kwargs)
+        if _checks.enabled:
+            started = time.perf_counter()
+            try:
+                invariants.check(store)
+            except invariants.InvariantBroken as broken:
+                _checks.broken.append(f"after {name}: {broken}")
+                raise
+            finally:
+                _checks.seconds += time.perf_counter() - started
+            _checks.done[name] += 1
+        return result
+
+    return wrapper
+
+
+def _project_modules():
+    for module in list(sys.modules.values()):
+        path = getattr(module, "__file__", None) or ""
+        if path.startswith(str(ROOT)) and not path.startswith(str(ROOT / "tests")) and "/.venv/" not in path:
+            yield module
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _loads_and_undos_are_checked():
+    wrappers = [(loader.load, _checked(loader.load, "load")), (loader.undo, _checked(loader.undo, "undo"))]
+    with pytest.MonkeyPatch.context() as patch:
+        for module in _project_modules():
+            for attr, value in list(vars(module).items()):
+                for real, wrapper in wrappers:
+                    if value is real:
+                        patch.setattr(module, attr, wrapper)
+        yield
+
+
+_CALL_PASSED = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.stash[_CALL_PASSED] = report.passed
+    return report
+
+
+@pytest.fixture(autouse=True)
+def data_invariants(request):
+    """Checks on unless the test is marked no_invariants; fails a test whose broken invariant
+    app code swallowed."""
+    _checks.enabled = request.node.get_closest_marker("no_invariants") is None
+    yield
+    _checks.enabled = True
+    broken, _checks.broken = _checks.broken, []
+    if broken and request.node.stash.get(_CALL_PASSED, False):
+        pytest.fail("a load or undo left the database inconsistent (the exception was caught on the way):\n"
+                    + "\n".join(broken), pytrace=False)
+
+
+def pytest_terminal_summary(terminalreporter):
+    if any(_checks.done.values()):
+        terminalreporter.write_line(
+            f"data invariants held after {_checks.done['load']} loads and {_checks.done['undo']} undos "
+            f"in this process (checking took {_checks.seconds:.1f}s)"
+        )

@@ -22,7 +22,7 @@ from xml.sax.saxutils import escape
 import xlwt
 
 from etl.read import column_letter
-from tests.conftest import PATENT_INVENTION, USCC_A, USCC_B
+from tests.fixtures import PATENT_INVENTION, USCC_A, USCC_B
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from pledge import auth
-from tests.test_cli import run
+from tests.fixtures import run
 
 
 def test_password_is_stored_hashed_and_checked(store):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser import ARTIFACTS, page_problems, running_app, wait_until_drawn
-from tests.test_metrics import city_in
+from tests.fixtures import city_in
 
 pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api")

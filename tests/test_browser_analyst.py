@@ -9,17 +9,8 @@ import re
 import pytest
 
 from pledge import auth
-from tests.browser import (
-    ARTIFACTS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    page_problems,
-    running_app,
-    wait_until_drawn,
-)
-from tests.conftest import write, xlsx_bytes
-from tests.test_metrics import city_in
-from tests.test_upload_page import MESSY, USCC_B
+from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, page_problems, running_app, wait_until_drawn
+from tests.fixtures import MESSY, USCC_B, city_in, write, xlsx_bytes
 
 pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api")

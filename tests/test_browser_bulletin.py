@@ -15,9 +15,7 @@ from PIL import Image
 
 from pledge import catalogue, formats, metrics
 from tests.browser import page_problems, running_app, wait_until_drawn
-from tests.test_bulletin import sheet_rows
-from tests.test_metrics import city_in
-from tests.test_setup import without_chart_packages
+from tests.fixtures import city_in, sheet_rows, without_chart_packages
 
 pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api")

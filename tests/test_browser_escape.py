@@ -13,8 +13,8 @@ import pytest
 
 from pledge.text import WORD_JOINER
 from tests.browser import page_problems, running_app, wait_until_drawn
-from tests.conftest import write, xlsx_bytes
-from tests.test_escape import (
+from tests.fixtures import write, xlsx_bytes
+from tests.payloads import (
     ADMIN,
     ALIAS,
     BOLD,

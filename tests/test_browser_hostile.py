@@ -13,8 +13,7 @@ import pytest
 from pledge import auth
 from tests import hostile
 from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, page_problems, running_app, wait_until_drawn
-from tests.conftest import write
-from tests.test_metrics import city_in
+from tests.fixtures import city_in, write
 
 pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api")

@@ -13,9 +13,7 @@ from docx import Document
 from PIL import Image
 
 from pledge import bulletin, metrics, render
-from tests.test_cli import run
-from tests.test_metrics import city  # noqa: F401  (fixture)
-from tests.test_setup import without_chart_packages
+from tests.fixtures import run, sheet_rows, without_chart_packages
 
 needs_chromium = pytest.mark.skipif(bool(render.missing()), reason="chromium or fonts-noto-cjk not installed")
 
@@ -62,12 +60,6 @@ def test_xlsx_neutralises_formulas(city, tmp_path):
     assert book.sheetnames == ["通报正文", "区县排名", "重点企业", "银行", "首贷企业"]
     cell = book["重点企业"]["B2"]
     assert cell.data_type == "s" and cell.value.startswith("'=")
-
-
-def sheet_rows(sheet) -> list[dict]:
-    """A sheet's rows as {header: cell}."""
-    header = [cell.value for cell in sheet[1]]
-    return [dict(zip(header, row)) for row in sheet.iter_rows(min_row=2)]
 
 
 def test_xlsx_numbers_are_numbers_with_number_formats(city):

@@ -6,36 +6,10 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
-from tests.conftest import (
-    PATENT_INVENTION,
-    USCC_A,
-    USCC_B,
-    district_rows,
-    write,
-    xlsx_bytes,
-)
-
-ROOT = Path(__file__).resolve().parent.parent
-LEDGER = [
-    ["2025年1-6月全市知识产权质押融资情况统计表"],
-    ["单位：万元"],
-    ["企业名称", "统一社会信用代码", "所属区县", "质权人", "质押专利号", "贷款金额", "放款日期", "是否首贷"],
-    ["甲科技有限公司", USCC_A, "东湖区", "工商银行东湖支行", PATENT_INVENTION, 1200, "2025-03-05", "是"],
-    ["乙材料股份有限公司", USCC_B, "临江", "农行临江支行", None, 300, "2025-06-20", "否"],
-    ["合计", None, None, None, None, 1500, None, None],
-]
-TARGETS = [["2025年度目标"], ["区县", "质押融资金额(亿元)"], ["东湖区", 0.2], ["临江县", 0.1], ["全市", 0.5]]
-
-
-def run(*args: str, db: Path, stdin: str | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
-    env.pop("PLEDGE_DB", None)
-    return subprocess.run(
-        [sys.executable, "-m", "etl", *args, "--db", str(db)],
-        cwd=ROOT, env=env, capture_output=True, text=True, input=stdin, timeout=120,
-    )
+from tests.fixtures import CLI_LEDGER as LEDGER
+from tests.fixtures import CLI_TARGETS as TARGETS
+from tests.fixtures import ROOT, USCC_B, district_rows, run, write, xlsx_bytes
 
 
 def test_load_summary_batches_undo(tmp_path):

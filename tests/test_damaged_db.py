@@ -13,7 +13,6 @@ from streamlit.testing.v1 import AppTest
 from etl import cli
 from pledge import auth
 from pledge.store import Store, StoreUnreadable
-from tests.test_metrics import city  # noqa: F401  (fixture)
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 DAMAGES = {

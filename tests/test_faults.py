@@ -8,8 +8,9 @@ import signal
 import subprocess
 import sys
 
-from tests.conftest import district_rows, write, xlsx_bytes
-from tests.test_cli import LEDGER, ROOT, TARGETS, run
+from tests.fixtures import CLI_LEDGER as LEDGER
+from tests.fixtures import CLI_TARGETS as TARGETS
+from tests.fixtures import ROOT, district_rows, run, write, xlsx_bytes
 
 
 def state(db) -> tuple:

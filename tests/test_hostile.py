@@ -22,7 +22,7 @@ from etl import pipeline, sandbox
 from pledge import settings
 from pledge.store import Store
 from tests import hostile
-from tests.conftest import USCC_A, district_rows, write, xlsx_bytes
+from tests.fixtures import USCC_A, district_rows, write, xlsx_bytes
 
 BOUND_SECONDS = 20  # per file, from the bytes to the analyst's answer
 PARSE_TIMEOUT = 18  # the sandbox's wall clock for this module: a hang shows as a refusal, not a stuck run

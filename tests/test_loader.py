@@ -8,14 +8,7 @@ import pytest
 import xlwt
 
 from etl import load, pipeline
-from tests.conftest import (
-    PATENT_INVENTION,
-    PATENT_INVENTION_2,
-    USCC_A,
-    USCC_B,
-    write,
-    xlsx_bytes,
-)
+from tests.fixtures import PATENT_INVENTION, PATENT_INVENTION_2, USCC_A, USCC_B, write, xlsx_bytes
 
 HEADER = ["企业名称", "统一社会信用代码", "所属区县", "质权人", "质押专利号", "质押登记号", "贷款金额(万元)", "放款日期", "是否首贷"]
 JAN = [

@@ -1,15 +1,5 @@
-"""The metrics layer against figures worked out by hand from a ledger small enough to check.
-
-Ledger (amounts in 万元; as-of 2025-06-30 unless a test says otherwise):
-  2025  A 东湖区 工行 01-10   500 首贷 ZL201310699744.2 (invention)            贴息 5
-  2025  A 东湖区 建行 03-15  1500      ZL201310699744.2 + 202320123456.1 (utility)
-  2025  B 西山区 工行 05-20  2500 首贷 ZL202310123456.6 (invention)            贴息 10
-  2025  C 高新区 招行 06-01  2000      (exactly the 普惠 threshold: counts as inclusive)
-  2025  B 高新区 招行 07-05   800      (after the as-of date: never counted)
-  2024  A 东湖区 工行 02-01   400
-  2024  B 西山区 建行 06-30  1000
-  2024  B 西山区 建行 07-01   700      (outside last year's window, inside its full year)
-Targets 2025 (亿元): 东湖区 1.0, 西山区 0.4, 高新区 0.5, 临江县 none.
+"""The metrics layer against figures worked out by hand from the tiny city's ledger, which is
+small enough to check: see its table in tests/fixtures.py (as-of 2025-06-30 unless a test says otherwise).
 """
 
 from __future__ import annotations
@@ -21,61 +11,10 @@ import pytest
 
 from etl import pipeline
 from pledge import catalogue, metrics, periods
-from pledge.store import Store
-from tests.conftest import (
-    PATENT_INVENTION,
-    PATENT_INVENTION_2,
-    USCC_A,
-    USCC_B,
-    district_rows,
-    write,
-    xlsx_bytes,
-)
+from tests.fixtures import AS_OF, USCC_A, USCC_B, USCC_C, city_targets, write, xlsx_bytes
 
-USCC_C = "91990101MA0000001Y"  # check character worked out with the GB 32100 weights
-UTILITY = "202320123456.1"
-AS_OF = dt.date(2025, 6, 30)
-HEADER = ["企业名称", "统一社会信用代码", "所属区县", "质权人", "质押专利号", "质押登记号", "贷款金额(万元)", "放款日期", "是否首贷", "贴息金额(万元)"]
-LEDGER = [
-    ["甲科技有限公司", USCC_A, "东湖区", "中国工商银行示例市东湖支行", PATENT_INVENTION, "R1", 500, "2025-01-10", "是", 5],
-    ["甲科技有限公司", USCC_A, "东湖区", "建设银行东湖支行", f"{PATENT_INVENTION}、{UTILITY}", "R2", 1500, "2025-03-15", "否", None],
-    ["乙材料股份有限公司", USCC_B, "西山区", "工行西山支行", PATENT_INVENTION_2, "R3", 2500, "2025-05-20", "是", 10],
-    ["丙生物有限公司", USCC_C, "高新区", "招商银行示例市分行", None, "R4", 2000, "2025-06-01", "否", None],
-    ["乙材料股份有限公司", USCC_B, "高新区", "招商银行示例市分行", None, "R5", 800, "2025-07-05", "否", None],
-    ["甲科技有限公司", USCC_A, "东湖区", "工行东湖支行", None, "P1", 400, "2024-02-01", "否", None],
-    ["乙材料股份有限公司", USCC_B, "西山区", "建行西山支行", None, "P2", 1000, "2024-06-30", "否", None],
-    ["乙材料股份有限公司", USCC_B, "西山区", "建行西山支行", None, "P3", 700, "2024-07-01", "否", None],
-]
 YI = 100_000_000
 WAN = 10_000
-
-
-def _targets(rows):
-    return [["2025年度知识产权质押融资目标任务分解表"], ["区县", "质押融资金额(亿元)", "质押发明专利(件)"], *rows]
-
-
-def load_city(store, folder):
-    """Load the ledger and the 2025 targets above into a store that has the districts."""
-    for name, rows in (
-        ("ledger.xlsx", [HEADER, *LEDGER]),
-        ("targets.xlsx", _targets([["东湖区", 1.0, 2], ["西山区", 0.4, 1], ["高新区", 0.5, 1]])),
-    ):
-        parsed, result = pipeline.import_path(store, write(folder, name, xlsx_bytes(rows)), user="test")
-        assert parsed.ok and result.status == "loaded", [str(i) for i in parsed.issues]
-    return store
-
-
-def city_in(folder) -> Store:
-    """A fresh store in `folder` with the tiny city's districts, this ledger and its targets."""
-    store = Store(folder / "city.duckdb")
-    store.ensure_schema()
-    pipeline.import_path(store, write(folder, "districts.xlsx", xlsx_bytes(district_rows())), user="test")
-    return load_city(store, folder)
-
-
-@pytest.fixture
-def city(store, tmp_path):
-    return load_city(store, tmp_path)
 
 
 def _progress(store, year=2025, as_of=AS_OF):
@@ -110,7 +49,7 @@ def test_city_target_is_the_sum_of_districts_without_a_city_row(city):
 
 
 def test_explicit_city_row_wins_over_the_sum(city, tmp_path):
-    rows = _targets([["全市", 2.0, 5], ["东湖区", 1.0, 2], ["西山区", 0.4, 1], ["高新区", 0.5, 1]])
+    rows = city_targets([["全市", 2.0, 5], ["东湖区", 1.0, 2], ["西山区", 0.4, 1], ["高新区", 0.5, 1]])
     parsed, _ = pipeline.import_path(city, write(tmp_path, "targets2.xlsx", xlsx_bytes(rows)))
     assert parsed.ok
     row = _progress(city)["全市"]

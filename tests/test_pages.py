@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from pledge import formats, metrics
 from pledge.store import Store
 from pledge.text import md
-from tests.test_metrics import USCC_B, city  # noqa: F401  (fixture)
+from tests.fixtures import USCC_B
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")

@@ -12,7 +12,7 @@ import xlsxwriter
 
 from etl import pipeline
 from pledge import settings
-from tests.conftest import PATENT_INVENTION, USCC_A, USCC_B, write, xlsx_bytes
+from tests.fixtures import PATENT_INVENTION, USCC_A, USCC_B, write, xlsx_bytes
 
 HEADER = ["企业名称", "统一社会信用代码", "所属区县", "质权人", "质押专利号", "贷款金额(万元)", "放款日期"]
 GOOD = ["甲科技有限公司", USCC_A, "东湖区", "工行", PATENT_INVENTION, 500, "2025-01-10"]

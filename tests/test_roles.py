@@ -10,7 +10,6 @@ from streamlit.testing.v1 import AppTest
 
 from pledge import auth
 from pledge.text import md
-from tests.test_metrics import city  # noqa: F401  (fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")

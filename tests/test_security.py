@@ -13,9 +13,8 @@ from etl import pipeline
 from etl.report import error_report_xlsx
 from pledge import auth
 from pledge.export import xlsx_bytes
-from tests.conftest import USCC_A
-from tests.conftest import xlsx_bytes as workbook
-from tests.test_metrics import city  # noqa: F401  (fixture)
+from tests.fixtures import USCC_A
+from tests.fixtures import xlsx_bytes as workbook
 
 ROOT = Path(__file__).resolve().parent.parent
 

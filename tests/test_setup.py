@@ -17,30 +17,9 @@ from pathlib import Path
 import pytest
 
 from pledge import render
+from tests.fixtures import EMPTY_FONTCONFIG, without_chart_packages
 
 ROOT = Path(__file__).resolve().parent.parent
-HIDDEN = ("chromium", "chromium-browser", "google-chrome", "apt-get", "sudo", "id")
-EMPTY_FONTCONFIG = """<?xml version="1.0"?>
-<!DOCTYPE fontconfig SYSTEM "fonts.dtd">
-<fontconfig></fontconfig>
-"""
-
-
-def without_chart_packages(folder: Path) -> dict[str, str]:
-    """Environment of a machine like this one without chromium and without any font: a PATH of
-    links to every other command, and FONTCONFIG_FILE naming a configuration with no font."""
-    bin_dir = folder / "bin"
-    bin_dir.mkdir(parents=True, exist_ok=True)
-    for directory in os.environ.get("PATH", "").split(os.pathsep):
-        if not os.path.isdir(directory):
-            continue
-        for entry in os.scandir(directory):
-            link = bin_dir / entry.name
-            if entry.name not in HIDDEN and not link.exists() and os.access(entry.path, os.X_OK):
-                link.symlink_to(entry.path)
-    (folder / "fonts.conf").write_text(EMPTY_FONTCONFIG)
-    return {"PATH": str(bin_dir), "FONTCONFIG_FILE": str(folder / "fonts.conf")}
-
 
 def _script(path: Path, body: str) -> None:
     path.write_text("#!/bin/bash\n" + body)

@@ -16,7 +16,7 @@ import pytest
 from etl import pipeline
 from pledge import schema
 from pledge.store import Store, StoreBusy
-from tests.conftest import district_rows, write, xlsx_bytes
+from tests.fixtures import district_rows, write, xlsx_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 

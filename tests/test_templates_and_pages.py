@@ -13,9 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from etl import compose, kinds, pipeline, templates
 from pledge import bulletin, render
-from tests.conftest import write
-from tests.test_metrics import city  # noqa: F401  (fixture)
-from tests.test_setup import without_chart_packages
+from tests.fixtures import without_chart_packages, write
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -13,19 +13,10 @@ from streamlit.testing.v1 import AppTest
 from etl import compose
 from etl import load as loader
 from pledge import metrics
-from tests.conftest import PATENT_INVENTION, USCC_A, USCC_B, xlsx_bytes
-from tests.test_metrics import city  # noqa: F401  (fixture)
+from tests.fixtures import MESSY, USCC_B, xlsx_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-MESSY = [
-    ["2025年7月全市知识产权质押融资情况统计表"],
-    ["单位：万元"],
-    ["企业名称", "统一社会信用代码", "所属区县", "质权人", "质押专利号", "质押登记号", None, None],
-    [None, None, None, None, None, None, "贷款金额", "放款日期"],
-    ["丁智能有限公司", USCC_A, "临江", "农行临江支行", PATENT_INVENTION, "R9", "1,000", "2025年7月10日"],
-    ["合计", None, None, None, None, None, 1000, None],
-]
 
 
 def upload_page(db: Path, monkeypatch) -> AppTest:
