@@ -15,11 +15,17 @@ admin = session.require("admin")
 st.title("账户管理")
 users = auth.list_users(store())
 if users:
-    widgets.table(pd.DataFrame({
-        "用户": [u["name"] for u in users], "角色": [auth.ROLE_LABELS[u["role"]] for u in users],
-        "范围": [u["district"] or "全市" for u in users],
-        "最近登录": [u["last_login_at"] for u in users], "锁定至": [u["locked_until"] for u in users],
-    }))
+    widgets.table(
+        pd.DataFrame(
+            {
+                "用户": [u["name"] for u in users],
+                "角色": [auth.ROLE_LABELS[u["role"]] for u in users],
+                "范围": [u["district"] or "全市" for u in users],
+                "最近登录": [u["last_login_at"] for u in users],
+                "锁定至": [u["locked_until"] for u in users],
+            }
+        )
+    )
 else:
     widgets.empty("还没有账户：系统处于演示模式，所有页面开放。添加第一个管理员后需登录使用。")
 
@@ -29,7 +35,9 @@ with left, st.form("add_user", clear_on_submit=True):
     st.markdown("**添加用户**")
     name = st.text_input("用户名")
     role = st.selectbox("角色", list(auth.ROLES), format_func=auth.ROLE_LABELS.get, index=1)
-    district = st.selectbox("限定区县（仅查看角色）", [None, *districts], format_func=lambda d: "全市" if d is None else d)
+    district = st.selectbox(
+        "限定区县（仅查看角色）", [None, *districts], format_func=lambda d: "全市" if d is None else d
+    )
     password = st.text_input("初始密码", type="password")
     again = st.text_input("再输入一次", type="password")
     if st.form_submit_button("添加", type="primary"):

@@ -25,18 +25,26 @@ if current.empty:
 
 left, right = widgets.side_by_side(2, [3, 2])
 with left:
-    widgets.chart(charts.horizontal_bars(current["bank"].tolist(), (current["amount"] / YI).tolist(),
-                                         f"{year}年各银行质押融资额", "亿元", as_of), f"各银行质押融资额_{as_of:%Y%m%d}")
+    widgets.chart(
+        charts.horizontal_bars(
+            current["bank"].tolist(), (current["amount"] / YI).tolist(), f"{year}年各银行质押融资额", "亿元", as_of
+        ),
+        f"各银行质押融资额_{as_of:%Y%m%d}",
+    )
 with right:
-    table = pd.DataFrame({
-        "质权人": banks["bank"], "融资额(亿元)": banks["amount"] / YI, "占比": banks["share"] * 100,
-        "笔数": banks["loans"], "惠及企业(家)": banks["enterprises"],
-        "上年同期(亿元)": banks["prev_amount"] / YI,
-        "同比": banks["yoy"] * 100,
-    })
+    table = pd.DataFrame(
+        {
+            "质权人": banks["bank"],
+            "融资额(亿元)": banks["amount"] / YI,
+            "占比": banks["share"] * 100,
+            "笔数": banks["loans"],
+            "惠及企业(家)": banks["enterprises"],
+            "上年同期(亿元)": banks["prev_amount"] / YI,
+            "同比": banks["yoy"] * 100,
+        }
+    )
     widgets.table(table, {"融资额(亿元)": "{:.2f}", "上年同期(亿元)": "{:.2f}", "占比": "{:.1f}%", "同比": "{:+.1f}%"})
     widgets.xlsx_download({"银行": table}, f"{year}年各银行质押融资_截至{as_of:%Y%m%d}.xlsx", "下载（Excel）")
 
 by_district = query(metrics.bank_by_district, year, as_of)
-widgets.chart(charts.stacked_bank_district(by_district, year, as_of),
-              f"各区县银行构成_{as_of:%Y%m%d}")
+widgets.chart(charts.stacked_bank_district(by_district, year, as_of), f"各区县银行构成_{as_of:%Y%m%d}")

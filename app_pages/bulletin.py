@@ -23,7 +23,9 @@ if period.district is not None:
 months = list(range(1, 13))
 latest = query(metrics.latest_loan_date, period.year)
 default_month = latest.month if latest else dt.date.today().month
-month = st.selectbox("通报月份", months, index=default_month - 1, format_func=lambda m: f"{period.year}年{m}月", key="bulletin_month")
+month = st.selectbox(
+    "通报月份", months, index=default_month - 1, format_func=lambda m: f"{period.year}年{m}月", key="bulletin_month"
+)
 report = query(bulletin.build, period.year, month)
 
 with st.container(border=True):
@@ -49,12 +51,22 @@ with st.container(border=True):
 
 st.subheader("下载")
 left, middle, right = st.columns(3)
-left.download_button("通报表格（Excel）", bulletin.to_xlsx(report), f"{report.file_stem}.xlsx", icon=":material/table:",
-                     key="bulletin_xlsx")
+left.download_button(
+    "通报表格（Excel）",
+    bulletin.to_xlsx(report),
+    f"{report.file_stem}.xlsx",
+    icon=":material/table:",
+    key="bulletin_xlsx",
+)
 needs = render.missing()
 if needs:  # this server cannot draw charts: the Word file comes without them, and says so
-    middle.download_button("通报（Word，不含图表）", bulletin.to_docx(report), f"{report.file_stem}.docx",
-                           icon=":material/description:", key="bulletin_docx_plain")
+    middle.download_button(
+        "通报（Word，不含图表）",
+        bulletin.to_docx(report),
+        f"{report.file_stem}.docx",
+        icon=":material/description:",
+        key="bulletin_docx_plain",
+    )
     st.info(render.advice(needs), icon=":material/info:")
 else:
     if middle.button("生成Word通报（含图表）", icon=":material/description:", key="bulletin_make_docx"):
@@ -67,8 +79,13 @@ else:
             st.info(render.advice(word.missing), icon=":material/info:")
         if word.failure:
             st.error(f"图表绘制失败：{word.failure}。已生成不含图表的Word通报。")
-        middle.download_button("下载Word通报" if word.images else "下载Word通报（不含图表）", word.data,
-                               f"{made[0]}.docx", icon=":material/download:", key="bulletin_docx")
+        middle.download_button(
+            "下载Word通报" if word.images else "下载Word通报（不含图表）",
+            word.data,
+            f"{made[0]}.docx",
+            icon=":material/download:",
+            key="bulletin_docx",
+        )
         if word.images:
             with right.popover("下载单张图表（PNG）", icon=":material/image:"):
                 for name, data in word.images.items():

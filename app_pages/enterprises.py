@@ -19,7 +19,9 @@ if period is None:
 year, as_of = period.year, period.as_of
 WAN = 10_000
 
-search = st.text_input("查找企业", placeholder="输入企业名称中的字词，或统一社会信用代码的开头", key="enterprise_search")
+search = st.text_input(
+    "查找企业", placeholder="输入企业名称中的字词，或统一社会信用代码的开头", key="enterprise_search"
+)
 selected = None
 if search.strip():
     found = query(metrics.search_enterprises, search.strip(), 50)
@@ -41,19 +43,40 @@ if selected is not None:
     cols[1].metric("累计贷款笔数", formats.count(history["loans"].sum(), "笔"))
     cols[2].metric("最近放款", formats.date_cn(loans["loan_date"].iloc[0].date()) if len(loans) else "—")
     if len(history) > 1:
-        widgets.chart(charts.horizontal_bars([f"{y}年" for y in history["year"]], (history["amount"] / WAN).tolist(),
-                                             f"{selected['name']}历年质押融资额", "万元", as_of, digits=0),
-                      f"{selected['name']}历年质押融资额")
+        widgets.chart(
+            charts.horizontal_bars(
+                [f"{y}年" for y in history["year"]],
+                (history["amount"] / WAN).tolist(),
+                f"{selected['name']}历年质押融资额",
+                "万元",
+                as_of,
+                digits=0,
+            ),
+            f"{selected['name']}历年质押融资额",
+        )
     st.markdown("**全部贷款**（含来源：文件、工作表、Excel行号、导入批次）")
     widgets.table(
-        pd.DataFrame({
-            "放款日期": loans["loan_date"].dt.date, "质权人": loans["bank"], "放款机构（原文）": loans["bank_raw"],
-            "金额(万元)": loans["amount"] / WAN, "期限(月)": loans["term_months"], "年利率(%)": loans["rate_pct"],
-            "首贷": loans["first_loan"].map({True: "是", False: "否"}), "贴息(万元)": loans["subsidy"] / WAN,
-            "质押物类型": loans["pledge_type"], "质押专利（类型）": loans["patents"], "质押登记号": loans["reg_no"],
-            "来源文件": loans["file_name"], "工作表": loans["source_sheet"], "行号": loans["source_row"],
-            "导入批次": loans["batch_id"], "导入时间": loans["loaded_at"], "导入人": loans["user_name"],
-        }),
+        pd.DataFrame(
+            {
+                "放款日期": loans["loan_date"].dt.date,
+                "质权人": loans["bank"],
+                "放款机构（原文）": loans["bank_raw"],
+                "金额(万元)": loans["amount"] / WAN,
+                "期限(月)": loans["term_months"],
+                "年利率(%)": loans["rate_pct"],
+                "首贷": loans["first_loan"].map({True: "是", False: "否"}),
+                "贴息(万元)": loans["subsidy"] / WAN,
+                "质押物类型": loans["pledge_type"],
+                "质押专利（类型）": loans["patents"],
+                "质押登记号": loans["reg_no"],
+                "来源文件": loans["file_name"],
+                "工作表": loans["source_sheet"],
+                "行号": loans["source_row"],
+                "导入批次": loans["batch_id"],
+                "导入时间": loans["loaded_at"],
+                "导入人": loans["user_name"],
+            }
+        ),
         {"金额(万元)": "{:,.2f}", "贴息(万元)": "{:,.2f}", "年利率(%)": "{:.2f}", "期限(月)": "{:.0f}"},
     )
     st.divider()
@@ -64,9 +87,17 @@ with left:
     if top.empty:
         widgets.empty(f"{year}年1月1日至{formats.date_cn(as_of)}没有质押贷款记录。")
     else:
-        widgets.chart(charts.horizontal_bars(top["name"].tolist(), (top["amount"] / WAN).tolist(),
-                                             f"{year}年质押融资额前15家企业", "万元", as_of, digits=0),
-                      f"质押融资额前15家企业_{as_of:%Y%m%d}")
+        widgets.chart(
+            charts.horizontal_bars(
+                top["name"].tolist(),
+                (top["amount"] / WAN).tolist(),
+                f"{year}年质押融资额前15家企业",
+                "万元",
+                as_of,
+                digits=0,
+            ),
+            f"质押融资额前15家企业_{as_of:%Y%m%d}",
+        )
 with right:
     first = query(metrics.first_time_borrowers, year, as_of)
     st.markdown(f"**{year}年首贷企业（{formats.count(len(first), '家')}）**")
@@ -74,12 +105,31 @@ with right:
         widgets.empty("本期没有首贷企业。")
     else:
         widgets.table(
-            pd.DataFrame({"企业名称": first["name"], "所属区县": first["district"],
-                          "首贷日期": pd.to_datetime(first["first_loan_date"]).dt.date,
-                          "融资额(万元)": first["amount"] / WAN, "贷款银行": first["banks"]}),
-            {"融资额(万元)": "{:,.2f}"}, height=520,
+            pd.DataFrame(
+                {
+                    "企业名称": first["name"],
+                    "所属区县": first["district"],
+                    "首贷日期": pd.to_datetime(first["first_loan_date"]).dt.date,
+                    "融资额(万元)": first["amount"] / WAN,
+                    "贷款银行": first["banks"],
+                }
+            ),
+            {"融资额(万元)": "{:,.2f}"},
+            height=520,
         )
-        widgets.xlsx_download({"首贷企业": first.rename(columns={"uscc": "统一社会信用代码", "name": "企业名称",
-                                                              "district": "所属区县", "first_loan_date": "首贷日期",
-                                                              "amount": "融资额(元)", "banks": "贷款银行"})},
-                              f"{year}年首贷企业_截至{as_of:%Y%m%d}.xlsx", "下载首贷企业名单（Excel）")
+        widgets.xlsx_download(
+            {
+                "首贷企业": first.rename(
+                    columns={
+                        "uscc": "统一社会信用代码",
+                        "name": "企业名称",
+                        "district": "所属区县",
+                        "first_loan_date": "首贷日期",
+                        "amount": "融资额(元)",
+                        "banks": "贷款银行",
+                    }
+                )
+            },
+            f"{year}年首贷企业_截至{as_of:%Y%m%d}.xlsx",
+            "下载首贷企业名单（Excel）",
+        )

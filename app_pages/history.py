@@ -21,13 +21,25 @@ if batches.empty:
     st.stop()
 
 STATUS = {"active": "有效", "undone": "已撤销"}
-table = pd.DataFrame({
-    "批次": batches["id"], "文件": batches["file_name"], "类型": batches["kind"].map(kinds.label),
-    "状态": batches["status"].map(STATUS), "导入时间": batches["loaded_at"], "导入人": batches["user_name"],
-    "读取": batches["rows_read"], "新增": batches["rows_new"], "更新": batches["rows_updated"],
-    "重复": batches["rows_duplicate"], "跳过": batches["rows_skipped"], "提示": batches["warnings_count"],
-    "撤销时间": batches["undone_at"], "撤销人": batches["undone_by"], "SHA-256": batches["sha256"].str[:12],
-})
+table = pd.DataFrame(
+    {
+        "批次": batches["id"],
+        "文件": batches["file_name"],
+        "类型": batches["kind"].map(kinds.label),
+        "状态": batches["status"].map(STATUS),
+        "导入时间": batches["loaded_at"],
+        "导入人": batches["user_name"],
+        "读取": batches["rows_read"],
+        "新增": batches["rows_new"],
+        "更新": batches["rows_updated"],
+        "重复": batches["rows_duplicate"],
+        "跳过": batches["rows_skipped"],
+        "提示": batches["warnings_count"],
+        "撤销时间": batches["undone_at"],
+        "撤销人": batches["undone_by"],
+        "SHA-256": batches["sha256"].str[:12],
+    }
+)
 widgets.table(table, height=min(520, 40 + 35 * len(table)))
 
 st.subheader("查看或撤销一批导入")
@@ -37,7 +49,9 @@ row = batches[batches["id"] == chosen].iloc[0]
 archived = store().path.parent / row["archive_path"] if isinstance(row["archive_path"], str) else None
 left, right = st.columns(2)
 if archived is not None and archived.exists():
-    left.download_button("下载原始文件", archived.read_bytes(), row["file_name"], icon=":material/download:", key="original")
+    left.download_button(
+        "下载原始文件", archived.read_bytes(), row["file_name"], icon=":material/download:", key="original"
+    )
 else:
     left.caption("原始文件不在存档中。")
 if row["status"] == "active":

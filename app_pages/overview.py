@@ -11,7 +11,9 @@ from ui import sidebar, widgets
 from ui.data import query
 
 period = sidebar.render()
-st.title("知识产权质押融资总览" if period is None or period.district is None else f"{md(period.district_name)}质押融资总览")
+st.title(
+    "知识产权质押融资总览" if period is None or period.district is None else f"{md(period.district_name)}质押融资总览"
+)
 if period is None:
     widgets.empty("还没有任何数据。请分析人员先导入区县名单、年度目标和质押融资台账（python -m etl load 文件）。")
     st.stop()
@@ -43,7 +45,9 @@ with left:
     st.caption(f"预计全年{metric('loan_amount').format(projection['projection'])}（{projection['method']}，仅供参考）")
 with right:
     if scope is not None:
-        widgets.chart(charts.monthly_bars(series, year, as_of, scope_name), f"{scope_name}分月质押融资额_{as_of:%Y%m%d}")
+        widgets.chart(
+            charts.monthly_bars(series, year, as_of, scope_name), f"{scope_name}分月质押融资额_{as_of:%Y%m%d}"
+        )
     else:
         if progress.loc[progress["scope"] != CITY, "t_loan_amount"].isna().all():
             widgets.empty(f"{year}年还没有区县目标，无法排名。请导入年度目标表。")

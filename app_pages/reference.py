@@ -16,13 +16,21 @@ admin = session.require("admin")
 st.title("区县与银行")
 
 st.subheader("区县名单")
-st.caption("行政区划代码为6位数字；别名用顿号分隔（如“高新区”）。已有贷款的区县不能删除。保存后形成一批导入记录，可撤销。")
+st.caption(
+    "行政区划代码为6位数字；别名用顿号分隔（如“高新区”）。已有贷款的区县不能删除。保存后形成一批导入记录，可撤销。"
+)
 current = query(metrics.district_list)
 edited = st.data_editor(
-    current, num_rows="dynamic", hide_index=True, width="stretch", key="districts_editor",
-    column_config={"name": st.column_config.TextColumn("区县名称", required=True),
-                   "code": st.column_config.TextColumn("行政区划代码", required=True, max_chars=6),
-                   "aliases": st.column_config.TextColumn("别名")},
+    current,
+    num_rows="dynamic",
+    hide_index=True,
+    width="stretch",
+    key="districts_editor",
+    column_config={
+        "name": st.column_config.TextColumn("区县名称", required=True),
+        "code": st.column_config.TextColumn("行政区划代码", required=True, max_chars=6),
+        "aliases": st.column_config.TextColumn("别名"),
+    },
 )
 if st.button("保存区县名单", type="primary", key="save_districts"):
     try:
@@ -38,11 +46,19 @@ if st.button("保存区县名单", type="primary", key="save_districts"):
 
 st.divider()
 st.subheader("银行名称")
-st.caption("台账中的支行名称含有总行名称或其别名时，按总行统计（如“工行高新支行”计入中国工商银行）。修改只影响之后导入的数据。")
+st.caption(
+    "台账中的支行名称含有总行名称或其别名时，按总行统计（如“工行高新支行”计入中国工商银行）。修改只影响之后导入的数据。"
+)
 bank_grid = st.data_editor(
-    query(metrics.bank_aliases), num_rows="dynamic", hide_index=True, width="stretch", key="banks_editor",
-    column_config={"name": st.column_config.TextColumn("总行名称", required=True),
-                   "aliases": st.column_config.TextColumn("别名（用顿号分隔）")},
+    query(metrics.bank_aliases),
+    num_rows="dynamic",
+    hide_index=True,
+    width="stretch",
+    key="banks_editor",
+    column_config={
+        "name": st.column_config.TextColumn("总行名称", required=True),
+        "aliases": st.column_config.TextColumn("别名（用顿号分隔）"),
+    },
 )
 if st.button("保存银行名称", type="primary", key="save_banks"):
     banks.save(store(), bank_grid, admin.name)

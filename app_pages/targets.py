@@ -23,14 +23,22 @@ grid = query(metrics.targets_grid, year)
 if grid.drop(columns=["scope", "name"]).isna().all().all():
     previous = query(metrics.targets_grid, year - 1)
     st.info(f"{year}年还没有目标。可以直接填写，或以{year - 1}年的目标为起点。")
-    if not previous.drop(columns=["scope", "name"]).isna().all().all() and st.button(f"复制{year - 1}年目标", key="copy_targets"):
+    if not previous.drop(columns=["scope", "name"]).isna().all().all() and st.button(
+        f"复制{year - 1}年目标", key="copy_targets"
+    ):
         st.session_state[f"targets_start_{year}"] = previous
 start = st.session_state.get(f"targets_start_{year}", grid)
 
-st.caption("全市一行为空时，全市目标按各区县目标之和计算。金额单位为亿元，其余为件、家。保存后形成一批导入记录，可在“导入记录”中撤销。")
+st.caption(
+    "全市一行为空时，全市目标按各区县目标之和计算。金额单位为亿元，其余为件、家。保存后形成一批导入记录，可在“导入记录”中撤销。"
+)
 edited = st.data_editor(
-    start.drop(columns=["scope"]), hide_index=True, width="stretch", key=f"targets_editor_{year}",
-    disabled=["name"], num_rows="fixed",
+    start.drop(columns=["scope"]),
+    hide_index=True,
+    width="stretch",
+    key=f"targets_editor_{year}",
+    disabled=["name"],
+    num_rows="fixed",
     column_config={
         "name": st.column_config.TextColumn("区县"),
         "loan_amount": st.column_config.NumberColumn("质押融资金额(亿元)", min_value=0.0, format="%.2f"),

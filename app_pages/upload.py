@@ -28,12 +28,21 @@ with st.expander("下载填报模板（含下拉选项）", icon=":material/desc
     year = dt.date.today().year
     offered = [k for k in kinds.KINDS.values() if k.template_name]
     for column, kind in zip(st.columns(len(offered)), offered):
-        column.download_button(kind.template_name, kind.template(districts, year), f"{year}年{kind.template_name}.xlsx",
-                               icon=":material/download:", key=f"template_{kind.name}")
+        column.download_button(
+            kind.template_name,
+            kind.template(districts, year),
+            f"{year}年{kind.template_name}.xlsx",
+            icon=":material/download:",
+            key=f"template_{kind.name}",
+        )
 
-target_year = st.selectbox("目标表所属年度", [None, *range(dt.date.today().year + 1, 2019, -1)], key="upload_year",
-                           format_func=lambda y: "自动识别（标题、年度列或文件名）" if y is None else f"{y}年",
-                           help="仅用于没有写明年度的目标表")
+target_year = st.selectbox(
+    "目标表所属年度",
+    [None, *range(dt.date.today().year + 1, 2019, -1)],
+    key="upload_year",
+    format_func=lambda y: "自动识别（标题、年度列或文件名）" if y is None else f"{y}年",
+    help="仅用于没有写明年度的目标表",
+)
 files = st.file_uploader("选择或拖入文件", type=["xlsx", "xls", "csv"], accept_multiple_files=True, key="uploads")
 if not files:
     widgets.empty("尚未选择文件。")
@@ -46,8 +55,11 @@ for number, file in enumerate(files):
     parsed, counts = upload.parsed, upload.counts
     with st.container(border=True):
         st.subheader(md(file.name))
-        st.caption(f"识别为：**{parsed.kind_label}**" + (f" ｜ {parsed.year}年" if parsed.year else "")
-                   + (f" ｜ 工作表：{md('、'.join(parsed.sheets))}" if parsed.sheets else ""))
+        st.caption(
+            f"识别为：**{parsed.kind_label}**"
+            + (f" ｜ {parsed.year}年" if parsed.year else "")
+            + (f" ｜ 工作表：{md('、'.join(parsed.sheets))}" if parsed.sheets else "")
+        )
         cols = st.columns(6)
         cols[0].metric("读取行数", parsed.rows_read)
         cols[1].metric("新增", counts["new"])
@@ -56,13 +68,21 @@ for number, file in enumerate(files):
         cols[4].metric("有错误的行", parsed.rows_rejected)
         cols[5].metric("提示", len(parsed.warnings))
         if parsed.errors:
-            st.error(f"发现{len(parsed.errors)}处错误，此文件不能导入，未写入任何数据。请按下表修改后重新上传。", icon=":material/error:")
+            st.error(
+                f"发现{len(parsed.errors)}处错误，此文件不能导入，未写入任何数据。请按下表修改后重新上传。",
+                icon=":material/error:",
+            )
         tabs = st.tabs(["问题清单", "列映射", "数据预览"])
         with tabs[0]:
             if parsed.issues:
                 widgets.table(issues_frame(parsed), height=min(400, 40 + 35 * len(parsed.issues)))
-                st.download_button("下载问题清单（Excel）", error_report_xlsx(parsed), f"问题清单_{file.name}.xlsx",
-                                   icon=":material/download:", key=f"report_{number}")
+                st.download_button(
+                    "下载问题清单（Excel）",
+                    error_report_xlsx(parsed),
+                    f"问题清单_{file.name}.xlsx",
+                    icon=":material/download:",
+                    key=f"report_{number}",
+                )
             else:
                 st.success("没有发现问题。")
         with tabs[1]:
@@ -76,14 +96,21 @@ for number, file in enumerate(files):
                 st.info(md(result.note))
             else:
                 c = result.counts
-                st.success(f"已导入，第{result.batch_id}批：新增{c['new']}、更新{c['updated']}、重复{c['duplicate']}。可在“导入记录”中撤销。")
+                st.success(
+                    f"已导入，第{result.batch_id}批：新增{c['new']}、更新{c['updated']}、重复{c['duplicate']}。可在“导入记录”中撤销。"
+                )
                 if outcome.get("year"):
                     st.markdown(f"**{outcome['year']}年全市指标变化**（截至{formats.date_cn(outcome['as_of'])}）")
                     moved = st.columns(4)
                     for col, shown in zip(moved, HEADLINE):
-                        col.metric(f"全市{shown.label}", shown.format(outcome["after"][shown.key]),
-                                   delta=shown.format(outcome["moved"][shown.key], signed=True))
-        elif parsed.ok and st.button(f"确认导入 {md(file.name)}", type="primary", key=f"confirm_{number}", icon=":material/check:"):
+                        col.metric(
+                            f"全市{shown.label}",
+                            shown.format(outcome["after"][shown.key]),
+                            delta=shown.format(outcome["moved"][shown.key], signed=True),
+                        )
+        elif parsed.ok and st.button(
+            f"确认导入 {md(file.name)}", type="primary", key=f"confirm_{number}", icon=":material/check:"
+        ):
             try:
                 importing.confirm(upload, user.name)
             except loader.LoadRefused as refused:

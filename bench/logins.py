@@ -85,9 +85,12 @@ def main() -> None:
         browser = asyncio.run(in_browser(url, names))
     result = {
         "users": args.users,
-        "server_first_of_day_p95_s": round(_p95(first), 3), "server_first_of_day_max_s": round(max(first), 3),
-        "server_routine_p95_s": round(_p95(again), 3), "server_routine_max_s": round(max(again), 3),
-        "browser_p50_s": round(statistics.median(browser), 2), "browser_p95_s": round(_p95(browser), 2),
+        "server_first_of_day_p95_s": round(_p95(first), 3),
+        "server_first_of_day_max_s": round(max(first), 3),
+        "server_routine_p95_s": round(_p95(again), 3),
+        "server_routine_max_s": round(max(again), 3),
+        "browser_p50_s": round(statistics.median(browser), 2),
+        "browser_p95_s": round(_p95(browser), 2),
         "browser_max_s": round(max(browser), 2),
     }
     out = ROOT / "bench" / "out"

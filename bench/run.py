@@ -74,8 +74,16 @@ def task_ingest(path: Path, db: Path) -> None:
     assert parsed.ok, [str(i) for i in parsed.errors[:5]]
     result = load.load(store, parsed, user="bench")
     t3 = time.perf_counter()
-    _emit({"read": t1 - t0, "header_normalise_validate": (t2 - t1) - (t1 - t0), "load": t3 - t2,
-           "total": (t3 - t2) + (t2 - t1), "rows": parsed.rows_read, "new": result.counts["new"]})
+    _emit(
+        {
+            "read": t1 - t0,
+            "header_normalise_validate": (t2 - t1) - (t1 - t0),
+            "load": t3 - t2,
+            "total": (t3 - t2) + (t2 - t1),
+            "rows": parsed.rows_read,
+            "new": result.counts["new"],
+        }
+    )
 
 
 def task_naive(path: Path, db: Path, rows: int) -> None:
@@ -89,7 +97,9 @@ def task_naive(path: Path, db: Path, rows: int) -> None:
     book = openpyxl.load_workbook(path, read_only=True)
     sheet = book.active
     con = duckdb.connect(str(db))
-    con.execute("CREATE TABLE loans (name VARCHAR, uscc VARCHAR, district VARCHAR, bank VARCHAR, amount DECIMAL(18,2), loan_date DATE)")
+    con.execute(
+        "CREATE TABLE loans (name VARCHAR, uscc VARCHAR, district VARCHAR, bank VARCHAR, amount DECIMAL(18,2), loan_date DATE)"
+    )
     con.execute("BEGIN")
     done = 0
     for row in sheet.iter_rows(min_row=4, values_only=True):
@@ -97,23 +107,38 @@ def task_naive(path: Path, db: Path, rows: int) -> None:
             break
         if uscc_problem(str(row[1])) or not row[9] or float(row[9]) <= 0:
             raise ValueError(row)
-        con.execute("INSERT INTO loans VALUES (?, ?, ?, ?, ?, ?)",
-                    [row[0], row[1], row[2], row[3], float(row[9]) * 10_000, row[10]])
+        con.execute(
+            "INSERT INTO loans VALUES (?, ?, ?, ?, ?, ?)",
+            [row[0], row[1], row[2], row[3], float(row[9]) * 10_000, row[10]],
+        )
         done += 1
     con.execute("COMMIT")
     _emit({"seconds": time.perf_counter() - started, "rows": done})
 
 
 PAGES = {
-    "总览": lambda m, con, y, d, ctx: (m.district_progress(con, y, d), m.year_end_projection(con, y, d),
-                                     m.freshness(con), m.years_with_data(con), m.default_as_of(con, y)),
-    "区县": lambda m, con, y, d, ctx: (m.ranking(con, y, d), m.district_month_matrix(con, y, d),
-                                     m.year_end_projection(con, y, d, ctx["district"]),
-                                     m.bank_breakdown(con, y, d, ctx["district"]), m.patents_by_type(con, y, d, ctx["district"]),
-                                     m.top_enterprises(con, y, d, 20, ctx["district"])),
-    "企业": lambda m, con, y, d, ctx: (m.search_enterprises(con, ctx["search"], 50), m.enterprise_loans(con, ctx["uscc"]),
-                                     m.enterprise_history(con, ctx["uscc"]), m.top_enterprises(con, y, d, 15),
-                                     m.first_time_borrowers(con, y, d)),
+    "总览": lambda m, con, y, d, ctx: (
+        m.district_progress(con, y, d),
+        m.year_end_projection(con, y, d),
+        m.freshness(con),
+        m.years_with_data(con),
+        m.default_as_of(con, y),
+    ),
+    "区县": lambda m, con, y, d, ctx: (
+        m.ranking(con, y, d),
+        m.district_month_matrix(con, y, d),
+        m.year_end_projection(con, y, d, ctx["district"]),
+        m.bank_breakdown(con, y, d, ctx["district"]),
+        m.patents_by_type(con, y, d, ctx["district"]),
+        m.top_enterprises(con, y, d, 20, ctx["district"]),
+    ),
+    "企业": lambda m, con, y, d, ctx: (
+        m.search_enterprises(con, ctx["search"], 50),
+        m.enterprise_loans(con, ctx["uscc"]),
+        m.enterprise_history(con, ctx["uscc"]),
+        m.top_enterprises(con, y, d, 15),
+        m.first_time_borrowers(con, y, d),
+    ),
     "质权人": lambda m, con, y, d, ctx: (m.bank_breakdown(con, y, d), m.bank_by_district(con, y, d)),
     "月度通报": lambda m, con, y, d, ctx: m.bulletin_of(con, y, d.month),
 }
@@ -128,8 +153,11 @@ def task_queries(db: Path, repeats: int) -> None:
         year = metrics.years_with_data(con)[0]
         as_of = metrics.default_as_of(con, year)
         top = metrics.top_enterprises(con, year, as_of, 1)
-        ctx = {"district": metrics.districts(con)["code"].iloc[0], "uscc": top["uscc"].iloc[0],
-               "search": top["name"].iloc[0][3:6]}
+        ctx = {
+            "district": metrics.districts(con)["code"].iloc[0],
+            "uscc": top["uscc"].iloc[0],
+            "search": top["name"].iloc[0][3:6],
+        }
         loans = con.execute("SELECT count(*) FROM v_loans").fetchall()[0][0]
     timings = {}
     for page, run in PAGES.items():
@@ -180,8 +208,14 @@ def task_browser(db: Path, repeats: int) -> None:
                 samples.append(time.perf_counter() - t0)
                 page.close()
             browser.close()
-    _emit({"server_start_s": server_up, "first_open_s": samples[0], "warm_p50_s": statistics.median(samples[1:]),
-           "warm_max_s": max(samples[1:])})
+    _emit(
+        {
+            "server_start_s": server_up,
+            "first_open_s": samples[0],
+            "warm_p50_s": statistics.median(samples[1:]),
+            "warm_max_s": max(samples[1:]),
+        }
+    )
 
 
 # -- orchestration ------------------------------------------------------------------------
@@ -202,14 +236,16 @@ def _machine() -> str:
                 break
     except OSError:
         pass
-    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024 ** 3
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3
     import duckdb
     import pandas
     import streamlit
 
-    return (f"{os.cpu_count()} cores ({cpu}), {memory:.0f} GiB RAM, {platform.system()} {platform.release()}, "
-            f"Python {platform.python_version()}, DuckDB {duckdb.__version__}, pandas {pandas.__version__}, "
-            f"Streamlit {streamlit.__version__}")
+    return (
+        f"{os.cpu_count()} cores ({cpu}), {memory:.0f} GiB RAM, {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}, DuckDB {duckdb.__version__}, pandas {pandas.__version__}, "
+        f"Streamlit {streamlit.__version__}"
+    )
 
 
 def main() -> None:
@@ -222,19 +258,24 @@ def main() -> None:
     parser.add_argument("args", nargs="*", help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.task:
-        tasks = {"make-ledger": lambda a: task_make_ledger(int(a[0]), Path(a[1])), "bare": lambda a: task_bare_read(Path(a[0])),
-                 "ingest": lambda a: task_ingest(Path(a[0]), Path(a[1])),
-                 "naive": lambda a: task_naive(Path(a[0]), Path(a[1]), int(a[2])),
-                 "build": lambda a: task_build(Path(a[0]), int(a[1])),
-                 "queries": lambda a: task_queries(Path(a[0]), int(a[1])),
-                 "browser": lambda a: task_browser(Path(a[0]), int(a[1]))}
+        tasks = {
+            "make-ledger": lambda a: task_make_ledger(int(a[0]), Path(a[1])),
+            "bare": lambda a: task_bare_read(Path(a[0])),
+            "ingest": lambda a: task_ingest(Path(a[0]), Path(a[1])),
+            "naive": lambda a: task_naive(Path(a[0]), Path(a[1]), int(a[2])),
+            "build": lambda a: task_build(Path(a[0]), int(a[1])),
+            "queries": lambda a: task_queries(Path(a[0]), int(a[1])),
+            "browser": lambda a: task_browser(Path(a[0]), int(a[1])),
+        }
         tasks[options.task](options.args)
         return
 
     OUT.mkdir(parents=True, exist_ok=True)
     command = "python -m bench.run " + " ".join(sys.argv[1:])
-    lines = [f"# Benchmark results\n\nMeasured {dt.datetime.now():%Y-%m-%d %H:%M} with `{command.strip()}`.\n",
-             f"Machine: {_machine()}.\n"]
+    lines = [
+        f"# Benchmark results\n\nMeasured {dt.datetime.now():%Y-%m-%d %H:%M} with `{command.strip()}`.\n",
+        f"Machine: {_machine()}.\n",
+    ]
 
     ledger = OUT / f"ledger_{options.ingest_rows}.xlsx"
     made = _run("--task", "make-ledger", str(options.ingest_rows), str(ledger))
@@ -250,21 +291,26 @@ def main() -> None:
     print("ingest", bare, ours, naive, file=sys.stderr)
     lines += [
         f"## 1. Ingest of a {made['rows']:,}-row ledger .xlsx ({made['bytes'] / 1024 / 1024:.1f} MB)\n",
-        "| step | seconds | peak memory (MB) |", "|---|---:|---:|",
-        f"| bare `pandas.read_excel(engine=\"calamine\")` (the floor) | {bare['seconds']:.2f} | {bare['peak_mb']:.0f} |",
+        "| step | seconds | peak memory (MB) |",
+        "|---|---:|---:|",
+        f'| bare `pandas.read_excel(engine="calamine")` (the floor) | {bare["seconds"]:.2f} | {bare["peak_mb"]:.0f} |',
         f"| ours: read (calamine) | {ours['read']:.2f} | |",
         f"| ours: header, normalise, validate | {ours['header_normalise_validate']:.2f} | |",
         f"| ours: load (one transaction, dedupe, enterprises) | {ours['load']:.2f} | |",
         f"| **ours: end to end** | **{ours['total']:.2f}** ({ours['total'] / bare['seconds']:.1f}× the bare read) | {ours['peak_mb']:.0f} |",
         f"| naive openpyxl + row-by-row INSERT, {naive['rows']:,} rows measured | {naive['seconds']:.2f} | {naive['peak_mb']:.0f} |",
-        f"| naive, extrapolated to {made['rows']:,} rows | ≈{naive_full:.0f} | |", "",
+        f"| naive, extrapolated to {made['rows']:,} rows | ≈{naive_full:.0f} | |",
+        "",
     ]
 
-    lines += ["## 2. Each page's metrics queries\n",
-              f"Each page's metrics calls on one read-only connection, the file opened afresh for every sample "
-              f"(as after an idle spell; pages then cache their answers until the data changes), "
-              f"{options.repeats} samples on the default year and as-of date. Times in milliseconds.\n",
-              "| loans | districts | build (s) | page | p50 | p95 | peak memory (MB) |", "|---:|---:|---:|---|---:|---:|---:|"]
+    lines += [
+        "## 2. Each page's metrics queries\n",
+        f"Each page's metrics calls on one read-only connection, the file opened afresh for every sample "
+        f"(as after an idle spell; pages then cache their answers until the data changes), "
+        f"{options.repeats} samples on the default year and as-of date. Times in milliseconds.\n",
+        "| loans | districts | build (s) | page | p50 | p95 | peak memory (MB) |",
+        "|---:|---:|---:|---|---:|---:|---:|",
+    ]
     for size in [int(s) for s in options.sizes.split(",") if s]:
         db = OUT / f"scale_{size}.duckdb"
         built = _run("--task", "build", str(db), str(size))
@@ -272,26 +318,38 @@ def main() -> None:
         print("queries", size, built, measured, file=sys.stderr)
         for i, (page, t) in enumerate(measured["pages"].items()):
             first = i == 0
-            lines.append(f"| {measured['loans']:,} | {built['districts']:,} | {built['seconds']:.0f} | {page} | "
-                         f"{t['p50_ms']:.0f} | {t['p95_ms']:.0f} | {measured['peak_mb']:.0f} |" if first else
-                         f"| | | | {page} | {t['p50_ms']:.0f} | {t['p95_ms']:.0f} | |")
+            lines.append(
+                f"| {measured['loans']:,} | {built['districts']:,} | {built['seconds']:.0f} | {page} | "
+                f"{t['p50_ms']:.0f} | {t['p95_ms']:.0f} | {measured['peak_mb']:.0f} |"
+                if first
+                else f"| | | | {page} | {t['p50_ms']:.0f} | {t['p95_ms']:.0f} | |"
+            )
         lines.append(f"| | | | (opening a read connection) | {measured['open_ms']:.1f} | | |")
     lines.append("")
 
     demo_db = OUT / "demo.duckdb"
     for p in (demo_db, demo_db.with_name(demo_db.name + ".wal")):
         p.unlink(missing_ok=True)
-    subprocess.run([sys.executable, "-m", "etl", "demo", "--db", str(demo_db), "--today", TODAY.isoformat()],
-                   cwd=ROOT, check=True, capture_output=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    subprocess.run(
+        [sys.executable, "-m", "etl", "demo", "--db", str(demo_db), "--today", TODAY.isoformat()],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     browser = _run("--task", "browser", str(demo_db), "6")
     print("browser", browser, file=sys.stderr)
-    lines += ["## 3. App start to a fully drawn overview (demo city, headless Chromium, 1366×768)\n",
-              "| measure | seconds |", "|---|---:|",
-              f"| server start until healthy | {browser['server_start_s']:.2f} |",
-              f"| first visit: server just started, browser cache empty | {browser['first_open_s']:.2f} |",
-              f"| returning visit (browser has the scripts), median | {browser['warm_p50_s']:.2f} |",
-              f"| returning visit, slowest | {browser['warm_max_s']:.2f} |",
-              f"| peak memory of the measuring process (MB) | {browser['peak_mb']:.0f} |", ""]
+    lines += [
+        "## 3. App start to a fully drawn overview (demo city, headless Chromium, 1366×768)\n",
+        "| measure | seconds |",
+        "|---|---:|",
+        f"| server start until healthy | {browser['server_start_s']:.2f} |",
+        f"| first visit: server just started, browser cache empty | {browser['first_open_s']:.2f} |",
+        f"| returning visit (browser has the scripts), median | {browser['warm_p50_s']:.2f} |",
+        f"| returning visit, slowest | {browser['warm_max_s']:.2f} |",
+        f"| peak memory of the measuring process (MB) | {browser['peak_mb']:.0f} |",
+        "",
+    ]
     notes = ROOT / "bench" / "NOTES.md"
     if notes.exists():
         lines.append(notes.read_text(encoding="utf-8"))

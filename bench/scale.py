@@ -54,17 +54,31 @@ def normalised(city: demo.DemoCity, store: Store) -> ParsedFile:
     amounts = [Decimal(c) / 100 for c in cents]
     reg_nos = loans["reg_no"].astype(object).where(loans["reg_no"].notna(), None)
     keys = [loan_key(*row) for row in zip(reg_nos, loans["uscc"], head, loans["loan_date"].dt.date, amounts)]
-    frame = pd.DataFrame({
-        "source_sheet": "台账", "source_row": np.arange(4, 4 + len(loans)), "loan_key": keys,
-        "reg_no": loans["reg_no"], "reg_date": loans["reg_date"], "uscc": loans["uscc"],
-        "enterprise_name": loans["enterprise_name"], "district_code": loans["district"].map(codes),
-        "bank": head, "bank_raw": loans["bank"], "pledge_type": loans["pledge_type"],
-        "patent_count": pd.array(loans["patent_count"], dtype="Int64"), "amount_cents": pd.array(cents, dtype="Int64"),
-        "loan_date": loans["loan_date"], "term_months": pd.array(loans["term_months"], dtype="Int64"),
-        "rate_pct": pd.array(loans["rate_pct"], dtype="Float64"), "first_loan": pd.array(loans["first_loan"] == "是", dtype="boolean"),
-        "subsidy_cents": pd.array((loans["subsidy_wan"] * 1_000_000).round(), dtype="Int64"),
-    })
-    frame["row_hash"] = pd.util.hash_pandas_object(frame.drop(columns=["source_sheet", "source_row"]), index=False).astype(str)
+    frame = pd.DataFrame(
+        {
+            "source_sheet": "台账",
+            "source_row": np.arange(4, 4 + len(loans)),
+            "loan_key": keys,
+            "reg_no": loans["reg_no"],
+            "reg_date": loans["reg_date"],
+            "uscc": loans["uscc"],
+            "enterprise_name": loans["enterprise_name"],
+            "district_code": loans["district"].map(codes),
+            "bank": head,
+            "bank_raw": loans["bank"],
+            "pledge_type": loans["pledge_type"],
+            "patent_count": pd.array(loans["patent_count"], dtype="Int64"),
+            "amount_cents": pd.array(cents, dtype="Int64"),
+            "loan_date": loans["loan_date"],
+            "term_months": pd.array(loans["term_months"], dtype="Int64"),
+            "rate_pct": pd.array(loans["rate_pct"], dtype="Float64"),
+            "first_loan": pd.array(loans["first_loan"] == "是", dtype="boolean"),
+            "subsidy_cents": pd.array((loans["subsidy_wan"] * 1_000_000).round(), dtype="Int64"),
+        }
+    )
+    frame["row_hash"] = pd.util.hash_pandas_object(
+        frame.drop(columns=["source_sheet", "source_row"]), index=False
+    ).astype(str)
     tokens = loans["patent_numbers"].str.split("、").explode()
     tokens = tokens[tokens.notna() & (tokens != "")]
     declared = loans["pledge_type"].reindex(tokens.index)
@@ -72,14 +86,24 @@ def normalised(city: demo.DemoCity, store: Store) -> ParsedFile:
         (token, kind): normalise.patent_numbers(token, kind)[0] for token, kind in set(zip(tokens, declared))
     }
     numbers = [parsed_tokens[(token, kind)] for token, kind in zip(tokens, declared)]
-    patents = pd.DataFrame({
-        "row": tokens.index.to_numpy(),
-        "patent_no": [number for number, _ in numbers],
-        "patent_type": [patent_type for _, patent_type in numbers],
-    }).drop_duplicates(["row", "patent_no"])
+    patents = pd.DataFrame(
+        {
+            "row": tokens.index.to_numpy(),
+            "patent_no": [number for number, _ in numbers],
+            "patent_type": [patent_type for _, patent_type in numbers],
+        }
+    ).drop_duplicates(["row", "patent_no"])
     digest = hashlib.sha256(f"bench-{len(loans)}-{city.today}".encode()).hexdigest()
-    return ParsedFile(f"bench_{len(loans)}.xlsx", digest, b"", kind="loans", sheets=["台账"], frame=frame,
-                      patents=patents, rows_read=len(frame))
+    return ParsedFile(
+        f"bench_{len(loans)}.xlsx",
+        digest,
+        b"",
+        kind="loans",
+        sheets=["台账"],
+        frame=frame,
+        patents=patents,
+        rows_read=len(frame),
+    )
 
 
 def build_store(path, loans: int, today: dt.date) -> tuple[Store, demo.DemoCity]:
@@ -99,8 +123,17 @@ def build_store(path, loans: int, today: dt.date) -> tuple[Store, demo.DemoCity]
         sheet.write(0, 0, f"{year}年度目标")
         sheet.write_row(1, 0, ["区县", "质押融资金额(亿元)", "质押发明专利(件)", "惠及企业(家)", "首贷企业(家)"])
         for r, row in enumerate(rows.itertuples(index=False), start=2):
-            sheet.write_row(r, 0, [row.district, row.loan_amount_yi, int(row.invention_patents), int(row.enterprises),
-                                   int(row.first_time_enterprises)])
+            sheet.write_row(
+                r,
+                0,
+                [
+                    row.district,
+                    row.loan_amount_yi,
+                    int(row.invention_patents),
+                    int(row.enterprises),
+                    int(row.first_time_enterprises),
+                ],
+            )
         book.close()
         parsed = pipeline.parse_bytes(store, buffer.getvalue(), f"{year}年度目标.xlsx", kind="targets", year=year)
         assert parsed.ok, parsed.errors[:3]

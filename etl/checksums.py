@@ -56,7 +56,9 @@ def parse_patent_number(token: str) -> tuple[str, str]:
     digits, dot, check = text.partition(".")
     if not dot:
         digits, check = text[:-1], text[-1:]
-    if not (len(digits) in (8, 12) and digits.isdigit() and digits.isascii() and len(check) == 1 and check in "0123456789X"):
+    if not (
+        len(digits) in (8, 12) and digits.isdigit() and digits.isascii() and len(check) == 1 and check in "0123456789X"
+    ):
         raise ValueError(f"专利号“{token}”格式不对（应为12位数字加校验位，如ZL202310123456.6）")
     expected = patent_check_char(digits)
     if check != expected:

@@ -110,7 +110,9 @@ def _summary_table(result: dict) -> str:
 
 def _has_data(store: Store) -> bool:
     if not store.exists():
-        print("数据库还没有数据：先用 python -m etl demo 生成示例数据，或用 python -m etl load 导入文件", file=sys.stderr)
+        print(
+            "数据库还没有数据：先用 python -m etl demo 生成示例数据，或用 python -m etl load 导入文件", file=sys.stderr
+        )
         return False
     return True
 
@@ -144,12 +146,23 @@ def cmd_batches(args, store: Store) -> int:
         return 0
     status = {"active": "有效", "undone": "已撤销"}
     rows = [
-        [str(b["id"]), b["file"], kinds.label(b["kind"]), status.get(b["status"], b["status"]),
-         b["loaded_at"], b["user"], str(b["rows_read"]), str(b["rows_new"]), str(b["rows_updated"]),
-         str(b["rows_duplicate"])]
+        [
+            str(b["id"]),
+            b["file"],
+            kinds.label(b["kind"]),
+            status.get(b["status"], b["status"]),
+            b["loaded_at"],
+            b["user"],
+            str(b["rows_read"]),
+            str(b["rows_new"]),
+            str(b["rows_updated"]),
+            str(b["rows_duplicate"]),
+        ]
         for b in batches
     ]
-    print(formats.text_table(["批次", "文件", "类型", "状态", "导入时间", "导入人", "读取", "新增", "更新", "重复"], rows))
+    print(
+        formats.text_table(["批次", "文件", "类型", "状态", "导入时间", "导入人", "读取", "新增", "更新", "重复"], rows)
+    )
     return 0
 
 
@@ -202,9 +215,20 @@ def cmd_users(args, store: Store) -> int:
             print(f"✔ 已删除用户 {args.name}")
         else:
             users = auth.list_users(store)
-            rows = [[u["name"], auth.ROLE_LABELS[u["role"]], u["district"] or "全市",
-                     f"{u['last_login_at']:%Y-%m-%d %H:%M}" if u["last_login_at"] else "—"] for u in users]
-            print(formats.text_table(["用户", "角色", "范围", "最近登录"], rows) if rows else "还没有用户（应用以演示模式开放）")
+            rows = [
+                [
+                    u["name"],
+                    auth.ROLE_LABELS[u["role"]],
+                    u["district"] or "全市",
+                    f"{u['last_login_at']:%Y-%m-%d %H:%M}" if u["last_login_at"] else "—",
+                ]
+                for u in users
+            ]
+            print(
+                formats.text_table(["用户", "角色", "范围", "最近登录"], rows)
+                if rows
+                else "还没有用户（应用以演示模式开放）"
+            )
     except auth.AuthError as refused:
         print(f"✘ {refused}")
         return 1
@@ -258,7 +282,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--user", help="操作人（默认当前登录名）")
     p.set_defaults(func=cmd_undo)
 
-    users = sub.add_parser("users", help="账户：add / passwd / remove / list").add_subparsers(dest="action", required=True)
+    users = sub.add_parser("users", help="账户：add / passwd / remove / list").add_subparsers(
+        dest="action", required=True
+    )
     p = users.add_parser("add", parents=[common], help="添加用户（密码从标准输入读取，或交互输入）")
     p.add_argument("name")
     p.add_argument("--role", choices=list(auth.ROLES), required=True)

@@ -69,8 +69,6 @@ def clean_header(value) -> tuple[str, str | None]:
     return base, unit
 
 
-
-
 def unit_line(cells: list) -> str | None:
     """'单位：万元' in a line above the header gives the money unit of the table."""
     for cell in cells:

@@ -27,10 +27,16 @@ from etl.checksums import USCC_CHARSET
 CITY = "示例市"
 # name, 6-digit code, aliases. 7x are development zones, 2x counties, as in real code lists.
 DISTRICTS: list[tuple[str, str, list[str]]] = [
-    ("东湖区", "990102", ["东湖"]), ("西山区", "990103", ["西山"]), ("南岸区", "990104", ["南岸"]),
-    ("北城区", "990105", ["北城"]), ("云溪区", "990106", ["云溪"]), ("江北新区", "990107", ["江北"]),
-    ("高新技术产业开发区", "990171", ["高新区"]), ("经济技术开发区", "990172", ["经开区"]),
-    ("临江县", "990121", ["临江"]), ("青石县", "990122", ["青石"]),
+    ("东湖区", "990102", ["东湖"]),
+    ("西山区", "990103", ["西山"]),
+    ("南岸区", "990104", ["南岸"]),
+    ("北城区", "990105", ["北城"]),
+    ("云溪区", "990106", ["云溪"]),
+    ("江北新区", "990107", ["江北"]),
+    ("高新技术产业开发区", "990171", ["高新区"]),
+    ("经济技术开发区", "990172", ["经开区"]),
+    ("临江县", "990121", ["临江"]),
+    ("青石县", "990122", ["青石"]),
 ]
 # How much each district borrows, how that changes a year, and how ambitious its target for the
 # current year is (1 = what it will lend over the whole year). Ambition puts some districts ahead
@@ -43,11 +49,17 @@ CITY_MARGIN = 1.05  # the city's own target is a bit above the sum of its distri
 # Branch names as banks write them; the head bank is what the loader should map them to
 # (None: a local bank with no head-bank mapping, kept as written).
 BANKS: list[tuple[str, str | None]] = [
-    ("中国工商银行示例市东湖支行", "中国工商银行"), ("工行高新支行", "中国工商银行"),
-    ("中国建设银行示例市分行", "中国建设银行"), ("建行临江支行", "中国建设银行"),
-    ("中国银行示例市分行", "中国银行"), ("农行西山支行", "中国农业银行"),
-    ("中国农业银行示例市经开区支行", "中国农业银行"), ("招商银行示例市分行", "招商银行"),
-    ("交通银行示例市分行", "交通银行"), ("兴业银行示例市分行", "兴业银行"), ("示例农商银行", None),
+    ("中国工商银行示例市东湖支行", "中国工商银行"),
+    ("工行高新支行", "中国工商银行"),
+    ("中国建设银行示例市分行", "中国建设银行"),
+    ("建行临江支行", "中国建设银行"),
+    ("中国银行示例市分行", "中国银行"),
+    ("农行西山支行", "中国农业银行"),
+    ("中国农业银行示例市经开区支行", "中国农业银行"),
+    ("招商银行示例市分行", "招商银行"),
+    ("交通银行示例市分行", "交通银行"),
+    ("兴业银行示例市分行", "兴业银行"),
+    ("示例农商银行", None),
 ]
 BANK_WEIGHTS = [10, 6, 9, 3, 7, 4, 4, 6, 4, 3, 6]
 # Loans per month: slow after the Spring Festival, a half-year push in June, a year-end rush.
@@ -57,19 +69,82 @@ PLEDGE_TYPE_WEIGHTS = [72, 12, 7, 6, 3]
 PATENTS_PER_LOAN = [0.35, 0.27, 0.18, 0.12, 0.08]  # 1 to 5 numbers in a cell
 POOL = 8  # patents (per kind) and trademarks an enterprise holds and pledges again over the years
 
-WORDS = ["华创", "瑞丰", "博远", "恒信", "天成", "睿智", "卓越", "鼎盛", "联创", "新航", "星辰", "海纳", "智远", "宏图", "凯盛", "中科", "汇通", "泰和", "云帆", "启明", "金石", "永泰", "嘉禾", "锐思", "光华", "润泽", "同创", "远景", "德信", "安泰", "九州", "晟达", "旭日", "翔宇", "青松", "明德", "长青", "宇航", "华辰", "博雅"]
-INDUSTRIES = ["科技", "生物医药", "新材料", "智能装备", "电子", "软件", "新能源", "精密机械", "环保科技", "光电",
-              "半导体", "医疗器械"]
+WORDS = [
+    "华创",
+    "瑞丰",
+    "博远",
+    "恒信",
+    "天成",
+    "睿智",
+    "卓越",
+    "鼎盛",
+    "联创",
+    "新航",
+    "星辰",
+    "海纳",
+    "智远",
+    "宏图",
+    "凯盛",
+    "中科",
+    "汇通",
+    "泰和",
+    "云帆",
+    "启明",
+    "金石",
+    "永泰",
+    "嘉禾",
+    "锐思",
+    "光华",
+    "润泽",
+    "同创",
+    "远景",
+    "德信",
+    "安泰",
+    "九州",
+    "晟达",
+    "旭日",
+    "翔宇",
+    "青松",
+    "明德",
+    "长青",
+    "宇航",
+    "华辰",
+    "博雅",
+]
+INDUSTRIES = [
+    "科技",
+    "生物医药",
+    "新材料",
+    "智能装备",
+    "电子",
+    "软件",
+    "新能源",
+    "精密机械",
+    "环保科技",
+    "光电",
+    "半导体",
+    "医疗器械",
+]
 # Two-character stems for generated districts (province- and nation-scale benchmarks).
 _STEM_FIRST = "安宝滨博昌朝川丹德鼎丰凤福阜广桂汉和河鹤恒红华怀淮徽吉嘉建金锦晋靖康兰澜乐黎丽莲良林灵岭柳龙隆禄鹿洛茂梅蒙明牧宁磐平浦普齐祁启千钦庆秋泉仁荣瑞润沙善韶绍盛寿舒双顺思松嵩泰太滕通同潼万旺威渭文汶武溪霞仙湘祥孝兴星秀宣扬耀宜义益银永余榆玉裕元源岳泽漳昭肇贞正周竹紫遵"
 _STEM_SECOND = "安坝滨城川丹岛峰丰冈港沟谷关海和河湖华化江郊京口岚乐里陵岭龙隆陇门明南宁平坪浦桥清泉山陕水顺台潭塘亭通湾阳宜阴源岳云泽州洲庄"
 
 LEDGER_COLUMNS = [  # header, field, width
-    ("企业名称", "enterprise_name", 30), ("统一社会信用代码", "uscc", 22), ("所属区县", "district", 16),
-    ("质权人", "bank", 26), ("质押物类型", "pledge_type", 11), ("质押专利号", "patent_numbers", 40),
-    ("质押专利件数", "patent_count", 12), ("质押登记号", "reg_no", 20), ("质押登记日", "reg_date", 12),
-    ("贷款金额(万元)", "amount_wan", 14), ("放款日期", "loan_date", 12), ("贷款期限(月)", "term_months", 12),
-    ("年利率(%)", "rate_pct", 10), ("是否首贷", "first_loan", 9), ("贴息金额(万元)", "subsidy_wan", 14),
+    ("企业名称", "enterprise_name", 30),
+    ("统一社会信用代码", "uscc", 22),
+    ("所属区县", "district", 16),
+    ("质权人", "bank", 26),
+    ("质押物类型", "pledge_type", 11),
+    ("质押专利号", "patent_numbers", 40),
+    ("质押专利件数", "patent_count", 12),
+    ("质押登记号", "reg_no", 20),
+    ("质押登记日", "reg_date", 12),
+    ("贷款金额(万元)", "amount_wan", 14),
+    ("放款日期", "loan_date", 12),
+    ("贷款期限(月)", "term_months", 12),
+    ("年利率(%)", "rate_pct", 10),
+    ("是否首贷", "first_loan", 9),
+    ("贴息金额(万元)", "subsidy_wan", 14),
 ]
 TARGET_HEADERS = ["区县", "质押融资金额(亿元)", "质押发明专利(件)", "惠及企业(家)", "首贷企业(家)"]
 TARGET_COLUMNS = ["year", "district", "loan_amount_yi", "invention_patents", "enterprises", "first_time_enterprises"]
@@ -111,7 +186,9 @@ def _districts(n: int, rng: np.random.Generator) -> tuple[list, np.ndarray, np.n
     if extra > min(len(codes), len(stems)):
         raise ValueError(f"n_districts 最多为{len(DISTRICTS) + min(len(codes), len(stems))}")
     order = np.random.default_rng(len(stems)).permutation(len(stems))[:extra]  # same names for any seed
-    generated: list[tuple[str, str, list[str]]] = [(stems[i] + ("县" if i % 5 < 2 else "区"), codes[k], []) for k, i in enumerate(order)]
+    generated: list[tuple[str, str, list[str]]] = [
+        (stems[i] + ("县" if i % 5 < 2 else "区"), codes[k], []) for k, i in enumerate(order)
+    ]
     return (
         DISTRICTS + generated,
         np.concatenate([STRENGTH, rng.lognormal(-0.3, 0.6, extra)]),
@@ -153,8 +230,13 @@ def _ascii(number: np.ndarray, width: int) -> np.ndarray:
 
 
 # -- the city ------------------------------------------------------------------------------
-def generate(seed: int = 2025, today: dt.date | None = None, scale: float = 1.0, n_districts: int = 10,
-             first_year: int | None = None) -> DemoCity:
+def generate(
+    seed: int = 2025,
+    today: dt.date | None = None,
+    scale: float = 1.0,
+    n_districts: int = 10,
+    first_year: int | None = None,
+) -> DemoCity:
     """The city's districts, its loans from `first_year` (default: five years before today's)
     to the end of last month, and each year's targets. Same seed and today: same city.
 
@@ -191,21 +273,39 @@ def generate(seed: int = 2025, today: dt.date | None = None, scale: float = 1.0,
         first_day = month.astype("datetime64[D]")
         length = ((month + 1).astype("datetime64[D]") - first_day).astype(int)
         day = first_day + (r.random(n) * length).astype(int)
-        holidays = [f"{year}-01-01", *(f"{year}-05-0{i}" for i in range(1, 4)), *(f"{year}-10-0{i}" for i in range(1, 8))]
+        holidays = [
+            f"{year}-01-01",
+            *(f"{year}-05-0{i}" for i in range(1, 4)),
+            *(f"{year}-10-0{i}" for i in range(1, 8)),
+        ]
         forward = np.busday_offset(day, 0, roll="forward", holidays=holidays)  # banks lend on working days
-        day = np.sort(np.where(forward.astype("datetime64[M]") == month, forward,
-                               np.busday_offset(day, 0, roll="backward", holidays=holidays)))
+        day = np.sort(
+            np.where(
+                forward.astype("datetime64[M]") == month,
+                forward,
+                np.busday_offset(day, 0, roll="backward", holidays=holidays),
+            )
+        )
         eligible = np.flatnonzero(entry <= year)
         weight = (strength * (1 + trend * (year - first_year)).clip(0.2))[ent_district[eligible]]
         weight = weight * activity[eligible] * np.where(entry[eligible] == year, 2.5, 1.0)
         for name, values in {
-            "day": day, "ent": r.choice(eligible, size=n, p=weight / weight.sum()),
-            "u_first": r.random(n), "u_bank": r.random(n), "other_bank": r.choice(len(BANKS), size=n, p=bank_p),
-            "typical": r.normal(0, 0.75, n), "u_big": r.random(n), "large": r.normal(0, 0.7, n),
+            "day": day,
+            "ent": r.choice(eligible, size=n, p=weight / weight.sum()),
+            "u_first": r.random(n),
+            "u_bank": r.random(n),
+            "other_bank": r.choice(len(BANKS), size=n, p=bank_p),
+            "typical": r.normal(0, 0.75, n),
+            "u_big": r.random(n),
+            "large": r.normal(0, 0.7, n),
             "ptype": r.choice(len(PLEDGE_TYPES), size=n, p=np.array(PLEDGE_TYPE_WEIGHTS) / 100),
-            "count": r.choice(5, size=n, p=PATENTS_PER_LOAN) + 1, "slot": r.integers(0, POOL, size=n),
-            "step": r.choice([1, 3, 5, 7], size=n), "u_reg": r.random(n), "reg_lag": r.integers(0, 21, size=n),
-            "term": r.choice([6, 12, 12, 12, 18, 24, 36], size=n), "rate": r.normal(0, 0.35, n),
+            "count": r.choice(5, size=n, p=PATENTS_PER_LOAN) + 1,
+            "slot": r.integers(0, POOL, size=n),
+            "step": r.choice([1, 3, 5, 7], size=n),
+            "u_reg": r.random(n),
+            "reg_lag": r.integers(0, 21, size=n),
+            "term": r.choice([6, 12, 12, 12, 18, 24, 36], size=n),
+            "rate": r.normal(0, 0.35, n),
             "u_subsidy": r.random(n),
         }.items():
             draws.setdefault(name, []).append(values)
@@ -243,23 +343,42 @@ def generate(seed: int = 2025, today: dt.date | None = None, scale: float = 1.0,
 
     names = np.array([name for name, _, _ in districts], dtype=object)
     branch = np.array([b for b, _ in BANKS], dtype=object)
-    loans = pd.DataFrame({
-        "enterprise_name": ent_name[ent], "uscc": ent_uscc[ent], "district": names[d],
-        "bank": branch[bank], "pledge_type": np.array(PLEDGE_TYPES, dtype=object)[pledge_type],
-        "patent_numbers": numbers, "patent_count": count, "reg_no": reg_no, "reg_date": reg_date,
-        "amount_wan": amount.astype(float), "loan_date": pd.to_datetime(day), "term_months": term,
-        "rate_pct": rate, "first_loan": np.where(first_loan, "是", "否"), "subsidy_wan": subsidy,
-    })
+    loans = pd.DataFrame(
+        {
+            "enterprise_name": ent_name[ent],
+            "uscc": ent_uscc[ent],
+            "district": names[d],
+            "bank": branch[bank],
+            "pledge_type": np.array(PLEDGE_TYPES, dtype=object)[pledge_type],
+            "patent_numbers": numbers,
+            "patent_count": count,
+            "reg_no": reg_no,
+            "reg_date": reg_date,
+            "amount_wan": amount.astype(float),
+            "loan_date": pd.to_datetime(day),
+            "term_months": term,
+            "rate_pct": rate,
+            "first_loan": np.where(first_loan, "是", "否"),
+            "subsidy_wan": subsidy,
+        }
+    )
     _separate_unregistered(loans)
     targets = _targets(loans, patents, districts, trend, ambition, seed)  # from whole years, this one included
     loans = loans[day <= np.datetime64(end)].reset_index(drop=True)
 
     # A unit slip (ten times the amount) in the earlier cumulative files, corrected in the latest.
-    current = loans[(loans["loan_date"].dt.year == end.year) & loans["reg_no"].notna()
-                    & (loans["loan_date"].dt.month < end.month - 1)]
-    pick = np.random.default_rng([seed, end.year, end.month]).choice(len(current), size=min(3, len(current)), replace=False)
+    current = loans[
+        (loans["loan_date"].dt.year == end.year)
+        & loans["reg_no"].notna()
+        & (loans["loan_date"].dt.month < end.month - 1)
+    ]
+    pick = np.random.default_rng([seed, end.year, end.month]).choice(
+        len(current), size=min(3, len(current)), replace=False
+    )
     wrong = current.iloc[np.sort(pick)]
-    corrections = pd.DataFrame({"reg_no": wrong["reg_no"], "amount_wan": wrong["amount_wan"] * 10}).reset_index(drop=True)
+    corrections = pd.DataFrame({"reg_no": wrong["reg_no"], "amount_wan": wrong["amount_wan"] * 10}).reset_index(
+        drop=True
+    )
     return DemoCity(today, districts, loans, targets, corrections)
 
 
@@ -296,9 +415,15 @@ def _pledged(ent, entry, pledge_type, count, start, step, loan_year) -> tuple[np
     slot = (start[loan] + k * step[loan]) % POOL
     ptype = pledge_type[loan]
     kind = np.select(  # 0 invention, 1 utility model, 2 design, 3 trademark
-        [ptype == PLEDGE_TYPES.index("实用新型"), ptype == PLEDGE_TYPES.index("外观设计"),
-         ptype == PLEDGE_TYPES.index("商标"), (ptype == PLEDGE_TYPES.index("混合")) & (k == count[loan] - 1)],
-        [1, 2, 3, 3], 0)
+        [
+            ptype == PLEDGE_TYPES.index("实用新型"),
+            ptype == PLEDGE_TYPES.index("外观设计"),
+            ptype == PLEDGE_TYPES.index("商标"),
+            (ptype == PLEDGE_TYPES.index("混合")) & (k == count[loan] - 1),
+        ],
+        [1, 2, 3, 3],
+        0,
+    )
     owner = ent[loan].astype(np.int64)
     pid = (owner * POOL + slot) * 3 + np.minimum(kind, 2)
     serial = (pid * 7919 + 104_729) % 10**7  # a bijection: distinct patents, distinct serials
@@ -340,8 +465,7 @@ def _registration_numbers(reg_date: pd.Series, codes: np.ndarray, has_reg: np.nd
     frame = pd.DataFrame({"year": reg_date.dt.year, "code": codes, "date": reg_date})[has_reg]
     frame = frame.sort_values(["year", "code", "date"], kind="stable")
     serial = frame.groupby(["year", "code"]).cumcount() + 1
-    text = ("Y" + frame["year"].astype(int).astype(str) + frame["code"].astype(str)
-            + serial.astype(str).str.zfill(6))
+    text = "Y" + frame["year"].astype(int).astype(str) + frame["code"].astype(str) + serial.astype(str).str.zfill(6)
     out = np.full(len(reg_date), None, dtype=object)
     out[text.index.to_numpy()] = text.to_numpy()
     return out
@@ -360,22 +484,29 @@ def _separate_unregistered(loans: pd.DataFrame) -> None:
     raise AssertionError("无法区分未登记的贷款")
 
 
-def _targets(loans: pd.DataFrame, patents: pd.DataFrame, districts, trend: np.ndarray, ambition: np.ndarray,
-             seed: int) -> pd.DataFrame:
+def _targets(
+    loans: pd.DataFrame, patents: pd.DataFrame, districts, trend: np.ndarray, ambition: np.ndarray, seed: int
+) -> pd.DataFrame:
     """Each year's targets, from whole years of loans (this year's included, before it is cut at
-    last month). A past year's target was set near what the district could be expected to lend
-(a year's lending is at the mercy of a few big loans, a target is not); this year's
-    is its volume for the whole year pushed by the district's ambition, so that the ambitious
-    districts lag the time progress and the modest ones run ahead of it."""
+        last month). A past year's target was set near what the district could be expected to lend
+    (a year's lending is at the mercy of a few big loans, a target is not); this year's
+        is its volume for the whole year pushed by the district's ambition, so that the ambitious
+        districts lag the time progress and the modest ones run ahead of it."""
     names = [name for name, _, _ in districts]
     year = loans["loan_date"].dt.year
     frame = loans.assign(year=year, flagged=loans["first_loan"] == "是")
     amount = frame.groupby(["year", "district"])["amount_wan"].sum()
     enterprises = frame.drop_duplicates(["year", "district", "uscc"]).groupby(["year", "district"]).size()
     first = frame[frame["flagged"]].drop_duplicates(["year", "district", "uscc"]).groupby(["year", "district"]).size()
-    inventions = (patents.assign(year=year.to_numpy()[patents["loan"]], district=loans["district"].to_numpy()[patents["loan"]])
-                  .drop_duplicates(["year", "district", "patent_no"]).groupby(["year", "district"]).size())
-    actual = pd.DataFrame({"amount": amount, "inventions": inventions, "enterprises": enterprises, "first": first}).fillna(0)
+    inventions = (
+        patents.assign(year=year.to_numpy()[patents["loan"]], district=loans["district"].to_numpy()[patents["loan"]])
+        .drop_duplicates(["year", "district", "patent_no"])
+        .groupby(["year", "district"])
+        .size()
+    )
+    actual = pd.DataFrame(
+        {"amount": amount, "inventions": inventions, "enterprises": enterprises, "first": first}
+    ).fillna(0)
 
     years = sorted(year.unique().tolist())
     # What a district could be expected to lend in a year, without the luck of a few big loans:
@@ -393,13 +524,18 @@ def _targets(loans: pd.DataFrame, patents: pd.DataFrame, districts, trend: np.nd
             got = got * r.uniform(0.85, 1.05, (len(names), 1))  # most years ended a little above target
         else:
             got = got * ambition[:, None] * r.uniform(0.97, 1.03, (len(names), 4))
-        rows.append(pd.DataFrame({
-            "year": y, "district": names,
-            "loan_amount_yi": np.maximum(0.05, got[:, 0] / 10_000).round(2),
-            "invention_patents": np.maximum(1, np.round(got[:, 1])).astype(int),
-            "enterprises": np.maximum(1, np.round(got[:, 2])).astype(int),
-            "first_time_enterprises": np.maximum(1, np.round(got[:, 3])).astype(int),
-        }))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "year": y,
+                    "district": names,
+                    "loan_amount_yi": np.maximum(0.05, got[:, 0] / 10_000).round(2),
+                    "invention_patents": np.maximum(1, np.round(got[:, 1])).astype(int),
+                    "enterprises": np.maximum(1, np.round(got[:, 2])).astype(int),
+                    "first_time_enterprises": np.maximum(1, np.round(got[:, 3])).astype(int),
+                }
+            )
+        )
     districts_frame = pd.concat(rows, ignore_index=True)
     city = districts_frame.groupby("year", as_index=False)[TARGET_COLUMNS[2:]].sum()
     city["loan_amount_yi"] = (city["loan_amount_yi"] * CITY_MARGIN).round(2)
@@ -471,12 +607,27 @@ def _write_ledger(path: Path, title: str, loans: pd.DataFrame, aliases: dict[str
 def _write_targets(path: Path, year: int, targets: pd.DataFrame) -> Path:
     book = xlsxwriter.Workbook(str(path))
     sheet = book.add_worksheet("目标分解")
-    sheet.merge_range(0, 0, 0, len(TARGET_HEADERS) - 1, f"{year}年度知识产权质押融资目标任务分解表",
-                      book.add_format({"bold": True, "font_size": 14, "align": "center"}))
+    sheet.merge_range(
+        0,
+        0,
+        0,
+        len(TARGET_HEADERS) - 1,
+        f"{year}年度知识产权质押融资目标任务分解表",
+        book.add_format({"bold": True, "font_size": 14, "align": "center"}),
+    )
     sheet.write_row(1, 0, TARGET_HEADERS, book.add_format({"bold": True, "border": 1, "text_wrap": True}))
     for r, row in enumerate(targets.itertuples(index=False), start=2):
-        sheet.write_row(r, 0, [row.district, float(row.loan_amount_yi), int(row.invention_patents),
-                               int(row.enterprises), int(row.first_time_enterprises)])
+        sheet.write_row(
+            r,
+            0,
+            [
+                row.district,
+                float(row.loan_amount_yi),
+                int(row.invention_patents),
+                int(row.enterprises),
+                int(row.first_time_enterprises),
+            ],
+        )
     sheet.set_column(0, 0, 20)
     sheet.set_column(1, len(TARGET_HEADERS) - 1, 14)
     book.close()
@@ -507,19 +658,32 @@ def write_files(city: DemoCity, folder: Path) -> list[Path]:
             old.unlink()
     (folder / _MARKER).write_text(
         f"{CITY}演示数据：虚构的城市、企业、专利和贷款，由 etl/demo.py 生成（截至{city.today:%Y年%m月%d日}）。\n"
-        "文件按导入顺序编号；本文件夹会在重新生成演示数据时被覆盖。\n", encoding="utf-8")
+        "文件按导入顺序编号；本文件夹会在重新生成演示数据时被覆盖。\n",
+        encoding="utf-8",
+    )
     aliases = {name: names[0] for name, _, names in city.districts if names}
     files = [_write_districts(folder / "01_区县名单.xlsx", city.districts)]
     years = city.years
     for year in years:
-        files.append(_write_targets(folder / f"{len(files) + 1:02d}_{year}年度知识产权质押融资目标任务分解表.xlsx",
-                                    year, city.targets[city.targets["year"] == year]))
+        files.append(
+            _write_targets(
+                folder / f"{len(files) + 1:02d}_{year}年度知识产权质押融资目标任务分解表.xlsx",
+                year,
+                city.targets[city.targets["year"] == year],
+            )
+        )
     if not years:
         return files
     loan_year = city.loans["loan_date"].dt.year
     for year in years[:-1]:
-        files.append(_write_ledger(folder / f"{len(files) + 1:02d}_{year}年全市知识产权质押融资台账.xlsx",
-                                   f"{year}年全市知识产权质押融资情况统计表", city.loans[loan_year == year], aliases))
+        files.append(
+            _write_ledger(
+                folder / f"{len(files) + 1:02d}_{year}年全市知识产权质押融资台账.xlsx",
+                f"{year}年全市知识产权质押融资情况统计表",
+                city.loans[loan_year == year],
+                aliases,
+            )
+        )
     last = years[-1]
     this_year = city.loans[loan_year == last]
     month = this_year["loan_date"].dt.month
@@ -530,14 +694,21 @@ def write_files(city: DemoCity, folder: Path) -> list[Path]:
         if m < end_month and len(wrong):
             slipped = part["reg_no"].isin(wrong.index)
             part = part.assign(amount_wan=part["amount_wan"].where(~slipped, part["reg_no"].map(wrong)))
-        files.append(_write_ledger(folder / f"{len(files) + 1:02d}_{last}年1-{m}月知识产权质押融资台账（累计）.xlsx",
-                                   f"{last}年1-{m}月全市知识产权质押融资情况统计表", part, aliases))
+        files.append(
+            _write_ledger(
+                folder / f"{len(files) + 1:02d}_{last}年1-{m}月知识产权质押融资台账（累计）.xlsx",
+                f"{last}年1-{m}月全市知识产权质押融资情况统计表",
+                part,
+                aliases,
+            )
+        )
     return files
 
 
 # -- into a store --------------------------------------------------------------------------
-def build_demo(store, today: dt.date | None = None, seed: int = 2025, scale: float = 1.0,
-               folder: Path | None = None) -> dict:
+def build_demo(
+    store, today: dt.date | None = None, seed: int = 2025, scale: float = 1.0, folder: Path | None = None
+) -> dict:
     """Generate the demo city, write its spreadsheets and load them through the pipeline, then
     label the database as demo data. Refuses a database that already holds real loans."""
     from etl import pipeline
@@ -548,7 +719,8 @@ def build_demo(store, today: dt.date | None = None, seed: int = 2025, scale: flo
     store.ensure_schema()
     with store.read() as con:
         real = fetch_value(con, "SELECT count(*) FROM v_loans") and not fetch_value(
-            con, "SELECT count(*) FROM meta WHERE key = 'demo'")
+            con, "SELECT count(*) FROM meta WHERE key = 'demo'"
+        )
     if real:
         raise RuntimeError(f"数据库 {store.path} 中已有正式数据，不能混入演示数据（请另指定一个数据库文件）")
     checked = time.perf_counter()
@@ -569,8 +741,16 @@ def build_demo(store, today: dt.date | None = None, seed: int = 2025, scale: flo
         loaded = fetch_value(con, "SELECT count(*) FROM v_loans")
     done = time.perf_counter()
     return {
-        "city": CITY, "folder": str(folder), "files": [p.name for p in files], "loans": loaded,
-        "generated_loans": len(city.loans), "years": city.years,
-        "seconds": {"generate": round(generated - checked, 3), "write": round(written - generated, 3),
-                    "load": round(done - written, 3), "total": round(done - started, 3)},
+        "city": CITY,
+        "folder": str(folder),
+        "files": [p.name for p in files],
+        "loans": loaded,
+        "generated_loans": len(city.loans),
+        "years": city.years,
+        "seconds": {
+            "generate": round(generated - checked, 3),
+            "write": round(written - generated, 3),
+            "load": round(done - written, 3),
+            "total": round(done - started, 3),
+        },
     }

@@ -47,7 +47,6 @@ class Issue:
         return f"[{SEVERITY_LABEL[self.severity]}] {where + '：' if where else ''}{self.message}{value}"
 
 
-
 @dataclass
 class ParsedFile:
     file_name: str
@@ -94,7 +93,6 @@ class ParsedFile:
     @property
     def rows_rejected(self) -> int:
         return len({(i.sheet, i.row) for i in self.errors if i.row is not None})
-
 
 
 def refused(data: bytes, file_name: str, message: str) -> ParsedFile:

@@ -65,22 +65,38 @@ def load(store: Store, parsed: ParsedFile, user: str | None = None) -> LoadResul
     user = user or default_user()
     file_kind = kinds.get(parsed.kind)
     with store.write(backup=f"before-{file_kind.name}") as con:
-        same = fetch_one(con,
+        same = fetch_one(
+            con,
             "SELECT id FROM batches WHERE sha256 = ? AND kind = ? AND status = 'active' ORDER BY id DESC LIMIT 1",
             [parsed.sha256, parsed.kind],
         )
         if same:
-            return LoadResult(same[0], file_kind.name, parsed.file_name, "unchanged",
-                              note=f"与第{same[0]}批导入的文件完全相同，未重复导入")
+            return LoadResult(
+                same[0],
+                file_kind.name,
+                parsed.file_name,
+                "unchanged",
+                note=f"与第{same[0]}批导入的文件完全相同，未重复导入",
+            )
         archive_path = _archive(store, parsed)
         batch_id = fetch_value(con, "SELECT nextval('batch_id_seq')")
         con.execute(
             """INSERT INTO batches (id, kind, file_name, sha256, archive_path, sheets, user_name, loaded_at,
                    status, rows_read, rows_new, rows_updated, rows_duplicate, rows_rejected, rows_skipped, warnings)
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, 0, 0, 0, 0, ?, ?)""",
-            [batch_id, parsed.kind, parsed.file_name, parsed.sha256, archive_path, "、".join(parsed.sheets), user,
-             dt.datetime.now().replace(microsecond=0), parsed.rows_read, parsed.rows_skipped,
-             json.dumps([w.as_dict() for w in parsed.warnings], ensure_ascii=False)],
+            [
+                batch_id,
+                parsed.kind,
+                parsed.file_name,
+                parsed.sha256,
+                archive_path,
+                "、".join(parsed.sheets),
+                user,
+                dt.datetime.now().replace(microsecond=0),
+                parsed.rows_read,
+                parsed.rows_skipped,
+                json.dumps([w.as_dict() for w in parsed.warnings], ensure_ascii=False),
+            ],
         )
         counts = file_kind.load(con, parsed, batch_id)
         _pause_for_fault_tests()

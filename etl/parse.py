@@ -22,7 +22,9 @@ from etl.rows import MAX_LISTED_PER_COLUMN, Collector, Rows
 from pledge.reference import Reference
 
 # Rows that close or annotate a table rather than hold a record (and the templates' example row).
-_FOOTER = re.compile(r"^(【示例|合\s*计|小\s*计|总\s*计|累\s*计|注[:：\s]|注$|说明|备注[:：]|填表|制表|审核|负责人|联系人|联系电话|数据来源)")
+_FOOTER = re.compile(
+    r"^(【示例|合\s*计|小\s*计|总\s*计|累\s*计|注[:：\s]|注$|说明|备注[:：]|填表|制表|审核|负责人|联系人|联系电话|数据来源)"
+)
 
 __all__ = ["ERROR", "SEVERITY_LABEL", "WARNING", "Issue", "ParsedFile", "parse_file", "refused"]
 
@@ -73,19 +75,29 @@ def _choose_headers(parsed: ParsedFile, sheets: list[RawSheet], kind: str | None
     if not found:
         expected = "、".join(f.label for f in kinds.get("loans").spec.required)
         parsed.issues.append(
-            Issue(ERROR, f"在前{30}行中找不到表头。台账应含有{expected}等列；目标表应含有区县和各项目标列；区县名单应含有区县名称和行政区划代码")
+            Issue(
+                ERROR,
+                f"在前{30}行中找不到表头。台账应含有{expected}等列；目标表应含有区县和各项目标列；区县名单应含有区县名称和行政区划代码",
+            )
         )
         return []
     best = max(found, key=lambda h: h.score())
     chosen = [h for h in found if h.kind == best.kind and (kind or h is best or h.signature_complete)]
     for sheet in sheets:
         if not any(h.sheet is sheet for h in chosen) and any(any(text_cells(r)) for r in sheet.rows):
-            parsed.issues.append(Issue(WARNING, f"工作表“{sheet.name}”不是{kinds.label(best.kind)}，未导入", sheet.name))
+            parsed.issues.append(
+                Issue(WARNING, f"工作表“{sheet.name}”不是{kinds.label(best.kind)}，未导入", sheet.name)
+            )
     for header in chosen:
         for missing in header.missing_required:
             aliases = "、".join(missing.aliases[:4])
             parsed.issues.append(
-                Issue(ERROR, f"缺少必填列“{missing.label}”（可用的表头有：{aliases}等）", header.sheet.name, header.first_row + 1)
+                Issue(
+                    ERROR,
+                    f"缺少必填列“{missing.label}”（可用的表头有：{aliases}等）",
+                    header.sheet.name,
+                    header.first_row + 1,
+                )
             )
         parsed.sheets.append(header.sheet.name)
         for col in header.columns.values():
@@ -95,7 +107,8 @@ def _choose_headers(parsed: ParsedFile, sheets: list[RawSheet], kind: str | None
                     "column": column_letter(col.index),
                     "header": col.header,
                     "field": kinds.get(header.kind).spec.field(col.field).label,
-                    "unit": col.unit or (header.table_unit if kinds.get(header.kind).spec.field(col.field).money else None),
+                    "unit": col.unit
+                    or (header.table_unit if kinds.get(header.kind).spec.field(col.field).money else None),
                 }
             )
     return chosen
@@ -163,5 +176,3 @@ def _collect_rows(parsed: ParsedFile, headers: list[Header]) -> Rows:
                 rows.cells[name].append(picked[name][n])
     parsed.rows_read = len(rows)
     return rows
-
-

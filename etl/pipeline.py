@@ -20,7 +20,11 @@ def reference(store: Store) -> Reference:
 
 
 def parse_bytes(
-    store: Store, data: bytes, file_name: str, kind: str | None = None, year: int | None = None,
+    store: Store,
+    data: bytes,
+    file_name: str,
+    kind: str | None = None,
+    year: int | None = None,
     today: dt.date | None = None,
 ) -> ParsedFile:
     """Parse untrusted bytes in a bounded child process (etl/sandbox.py)."""

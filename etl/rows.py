@@ -52,7 +52,6 @@ class Collector:
         return values
 
 
-
 def unit_for(rows: Rows, field: Field, parsed: ParsedFile) -> dict[str, str | None]:
     """The money unit of a field in each sheet; an assumed unit is said out loud."""
     units = {}
@@ -61,7 +60,12 @@ def unit_for(rows: Rows, field: Field, parsed: ParsedFile) -> dict[str, str | No
         if unit is None and (sheet, field.name) in rows.headers:
             unit = field.default_unit
             parsed.issues.append(
-                Issue(WARNING, f"表头和表格上方都未注明“{field.label}”的单位，按{unit}计算，请核对", sheet, column=rows.headers[(sheet, field.name)])
+                Issue(
+                    WARNING,
+                    f"表头和表格上方都未注明“{field.label}”的单位，按{unit}计算，请核对",
+                    sheet,
+                    column=rows.headers[(sheet, field.name)],
+                )
             )
         units[sheet] = unit or field.default_unit
     return units
@@ -80,5 +84,3 @@ def money(rows: Rows, collector: Collector, parsed: ParsedFile, field: Field, fn
         return collector.column(field.name, lambda pair: fn(*pair))
     finally:
         rows.cells[field.name] = original
-
-

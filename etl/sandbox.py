@@ -35,8 +35,12 @@ _running: set[subprocess.Popen] = set()
 def _start() -> subprocess.Popen:
     # No preexec_fn: it is unsafe in a threaded server. The child limits itself (_limit_self).
     return subprocess.Popen(
-        [sys.executable, "-m", "etl.sandbox"], cwd=settings.ROOT, process_group=0,
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        [sys.executable, "-m", "etl.sandbox"],
+        cwd=settings.ROOT,
+        process_group=0,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
 
 
@@ -51,7 +55,11 @@ def _take_child() -> subprocess.Popen:
 
 
 def parse_isolated(
-    data: bytes, file_name: str, reference: Reference, kind: str | None = None, year: int | None = None,
+    data: bytes,
+    file_name: str,
+    reference: Reference,
+    kind: str | None = None,
+    year: int | None = None,
     today: dt.date | None = None,
 ) -> ParsedFile:
     """parse_file in a child process bounded by settings.PARSE_MEMORY_BYTES and

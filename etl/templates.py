@@ -12,13 +12,38 @@ import xlsxwriter
 from etl.normalise import PLEDGE_TYPES
 
 LEDGER_HEADERS = [
-    ("企业名称", 28), ("统一社会信用代码", 22), ("所属区县", 16), ("质权人", 26), ("质押物类型", 12),
-    ("质押专利号", 34), ("质押专利件数", 12), ("质押登记号", 20), ("质押登记日", 13), ("贷款金额(万元)", 14),
-    ("放款日期", 13), ("贷款期限(月)", 12), ("年利率(%)", 10), ("是否首贷", 10), ("贴息金额(万元)", 14),
+    ("企业名称", 28),
+    ("统一社会信用代码", 22),
+    ("所属区县", 16),
+    ("质权人", 26),
+    ("质押物类型", 12),
+    ("质押专利号", 34),
+    ("质押专利件数", 12),
+    ("质押登记号", 20),
+    ("质押登记日", 13),
+    ("贷款金额(万元)", 14),
+    ("放款日期", 13),
+    ("贷款期限(月)", 12),
+    ("年利率(%)", 10),
+    ("是否首贷", 10),
+    ("贴息金额(万元)", 14),
 ]
 LEDGER_EXAMPLE = [
-    "【示例行，导入时自动跳过】示例科技有限公司", "91110000710925462X", None, "中国工商银行示例支行", "发明专利",
-    "ZL201310699744.2", 1, "Y2026000000001", dt.date(2026, 3, 1), 500, dt.date(2026, 3, 5), 12, 3.45, "是", 5,
+    "【示例行，导入时自动跳过】示例科技有限公司",
+    "91110000710925462X",
+    None,
+    "中国工商银行示例支行",
+    "发明专利",
+    "ZL201310699744.2",
+    1,
+    "Y2026000000001",
+    dt.date(2026, 3, 1),
+    500,
+    dt.date(2026, 3, 5),
+    12,
+    3.45,
+    "是",
+    5,
 ]
 ROWS_WITH_CHECKS = 2000
 
@@ -45,10 +70,18 @@ def _book(title: str, headers: list[tuple[str, int]], districts: list[str]):
 
 
 def _pick(sheet, col: int, column_letter: str, count: int, what: str) -> None:
-    sheet.data_validation(2, col, ROWS_WITH_CHECKS, col, {
-        "validate": "list", "source": f"=选项!${column_letter}$1:${column_letter}${max(count, 1)}",
-        "error_title": "请从列表中选择", "error_message": f"{what}请从下拉列表中选择",
-    })
+    sheet.data_validation(
+        2,
+        col,
+        ROWS_WITH_CHECKS,
+        col,
+        {
+            "validate": "list",
+            "source": f"=选项!${column_letter}$1:${column_letter}${max(count, 1)}",
+            "error_title": "请从列表中选择",
+            "error_message": f"{what}请从下拉列表中选择",
+        },
+    )
 
 
 def ledger_template(districts: list[str], year: int) -> bytes:
@@ -66,11 +99,26 @@ def ledger_template(districts: list[str], year: int) -> bytes:
     _pick(sheet, 2, "A", len(districts), "所属区县")
     _pick(sheet, 4, "B", len(PLEDGE_TYPES), "质押物类型")
     _pick(sheet, 13, "C", 2, "是否首贷")
-    sheet.data_validation(2, 9, ROWS_WITH_CHECKS, 9, {
-        "validate": "decimal", "criteria": ">", "value": 0, "error_message": "贷款金额应为大于0的数字（万元）"})
-    sheet.data_validation(2, 10, ROWS_WITH_CHECKS, 10, {
-        "validate": "date", "criteria": "between", "minimum": dt.date(2000, 1, 1), "maximum": dt.date(2100, 12, 31),
-        "error_message": "请填写有效的日期"})
+    sheet.data_validation(
+        2,
+        9,
+        ROWS_WITH_CHECKS,
+        9,
+        {"validate": "decimal", "criteria": ">", "value": 0, "error_message": "贷款金额应为大于0的数字（万元）"},
+    )
+    sheet.data_validation(
+        2,
+        10,
+        ROWS_WITH_CHECKS,
+        10,
+        {
+            "validate": "date",
+            "criteria": "between",
+            "minimum": dt.date(2000, 1, 1),
+            "maximum": dt.date(2100, 12, 31),
+            "error_message": "请填写有效的日期",
+        },
+    )
     book.close()
     return buffer.getvalue()
 
@@ -82,7 +130,12 @@ def targets_template(districts: list[str], year: int, headings: list[str]) -> by
     for row, name in enumerate(["全市", *districts], start=2):
         sheet.write(row, 0, name)
     for col in range(1, len(columns)):
-        sheet.data_validation(2, col, 2 + len(districts), col, {
-            "validate": "decimal", "criteria": ">=", "value": 0, "error_message": "目标应为不小于0的数字"})
+        sheet.data_validation(
+            2,
+            col,
+            2 + len(districts),
+            col,
+            {"validate": "decimal", "criteria": ">=", "value": 0, "error_message": "目标应为不小于0的数字"},
+        )
     book.close()
     return buffer.getvalue()

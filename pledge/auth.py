@@ -102,7 +102,9 @@ def _check_password(password: str) -> None:
         raise AuthError(f"密码至少{MIN_PASSWORD_LENGTH}个字符")
 
 
-def add_user(store: Store, name: str, password: str, role: str, district: str | None = None, by: str = "system") -> None:
+def add_user(
+    store: Store, name: str, password: str, role: str, district: str | None = None, by: str = "system"
+) -> None:
     name = name.strip()
     if not name:
         raise AuthError("用户名不能为空")
@@ -129,7 +131,9 @@ def set_password(store: Store, name: str, password: str, by: str = "system") -> 
     with store.write() as con:
         if not fetch_one(con, "SELECT 1 FROM users WHERE name = ?", [name]):
             raise AuthError(f"没有用户“{name}”")
-        con.execute("UPDATE users SET password_hash = ?, failed_logins = 0, locked_until = NULL WHERE name = ?", [hashed, name])
+        con.execute(
+            "UPDATE users SET password_hash = ?, failed_logins = 0, locked_until = NULL WHERE name = ?", [hashed, name]
+        )
         audit(con, by, "修改密码", name)
 
 
@@ -193,7 +197,9 @@ def _count_failure(store: Store, name: str) -> str:
     with store.write() as con:
         failed = fetch_value(con, "SELECT failed_logins FROM users WHERE name = ?", [name]) + 1
         lock = _now() + dt.timedelta(minutes=LOCK_MINUTES) if failed >= MAX_FAILED_LOGINS else None
-        con.execute("UPDATE users SET failed_logins = ?, locked_until = ? WHERE name = ?", [0 if lock else failed, lock, name])
+        con.execute(
+            "UPDATE users SET failed_logins = ?, locked_until = ? WHERE name = ?", [0 if lock else failed, lock, name]
+        )
         audit(con, name, "登录失败", f"连续第{failed}次")
     if lock:
         return f"密码连续错误{MAX_FAILED_LOGINS}次，账户锁定{LOCK_MINUTES}分钟"

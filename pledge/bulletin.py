@@ -31,9 +31,19 @@ _RATE = (formats.pct, "0.0%")
 _CHANGE = (formats.signed_pct, "+0.0%;-0.0%;0.0%")
 _COUNT = (None, "0")
 COLUMNS = {
-    "排名": _COUNT, "序号": _COUNT, "笔数": _COUNT, "发明专利(件)": _COUNT, "惠及企业(家)": _COUNT, "首贷企业(家)": _COUNT,
-    "质押融资(亿元)": _YI, "年度目标(亿元)": _YI, "融资额(亿元)": _YI, "融资额(万元)": _WAN,
-    "完成率": _RATE, "占比": _RATE, "同比": _CHANGE,
+    "排名": _COUNT,
+    "序号": _COUNT,
+    "笔数": _COUNT,
+    "发明专利(件)": _COUNT,
+    "惠及企业(家)": _COUNT,
+    "首贷企业(家)": _COUNT,
+    "质押融资(亿元)": _YI,
+    "年度目标(亿元)": _YI,
+    "融资额(亿元)": _YI,
+    "融资额(万元)": _WAN,
+    "完成率": _RATE,
+    "占比": _RATE,
+    "同比": _CHANGE,
     "首贷日期": (lambda d: f"{d:%Y-%m-%d}", "yyyy-mm-dd"),
 }
 
@@ -70,8 +80,10 @@ def shown(frame: pd.DataFrame) -> pd.DataFrame:
 def _headline(city: pd.Series, tp: float, as_of: dt.date) -> str:
     text = f"截至{formats.date_cn(as_of)}，全市累计完成知识产权质押融资{city['loan_amount'] / YI:.2f}亿元"
     if pd.notna(city["t_loan_amount"]):
-        text += (f"，完成年度目标（{city['t_loan_amount'] / YI:.2f}亿元）的{formats.pct(city['c_loan_amount'])}，"
-                 f"序时进度为{formats.pct(tp)}，{narrative.position(city['c_loan_amount'], tp)}")
+        text += (
+            f"，完成年度目标（{city['t_loan_amount'] / YI:.2f}亿元）的{formats.pct(city['c_loan_amount'])}，"
+            f"序时进度为{formats.pct(tp)}，{narrative.position(city['c_loan_amount'], tp)}"
+        )
     text += narrative.yoy_phrase(city["yoy_loan_amount"]) + "。"
     text += f"累计质押发明专利{int(city['invention_patents'])}件"
     if pd.notna(city["t_invention_patents"]):
@@ -91,10 +103,16 @@ def _districts_paragraph(districts: pd.DataFrame) -> tuple[str, list[str]]:
     if with_target.empty:
         return "各区县尚未设定年度目标，本期不作排名。", []
     counts = with_target["status"].value_counts()
-    text = (f"从各区县看，{int(counts.get(AHEAD, 0))}个区县达到或超过序时进度，"
-            f"{int(counts.get(SLIGHTLY_BEHIND, 0))}个区县略滞后，{int(counts.get(BEHIND, 0))}个区县滞后。")
+    text = (
+        f"从各区县看，{int(counts.get(AHEAD, 0))}个区县达到或超过序时进度，"
+        f"{int(counts.get(SLIGHTLY_BEHIND, 0))}个区县略滞后，{int(counts.get(BEHIND, 0))}个区县滞后。"
+    )
     leaders = with_target.head(3)
-    text += "完成率居前的是" + "、".join(f"{r['name']}（{formats.pct(r['c_loan_amount'])}）" for _, r in leaders.iterrows()) + "。"
+    text += (
+        "完成率居前的是"
+        + "、".join(f"{r['name']}（{formats.pct(r['c_loan_amount'])}）" for _, r in leaders.iterrows())
+        + "。"
+    )
     behind = with_target[with_target["status"] == BEHIND]
     lagging = [f"{r['name']}（{formats.pct(r['c_loan_amount'])}）" for _, r in behind.iterrows()]
     if lagging:
@@ -116,52 +134,89 @@ def build(con: duckdb.DuckDBPyConnection, year: int, month: int) -> Bulletin:
     first = metrics.first_time_borrowers(con, year, as_of)
 
     paragraphs = [_headline(city, tp, as_of)]
-    paragraphs.append(f"{month}月当月，全市新增知识产权质押融资{this_month['amount'] / YI:.2f}亿元，{int(this_month['loans'])}笔。")
+    paragraphs.append(
+        f"{month}月当月，全市新增知识产权质押融资{this_month['amount'] / YI:.2f}亿元，{int(this_month['loans'])}笔。"
+    )
     district_text, lagging = _districts_paragraph(districts)
     paragraphs.append(district_text)
     if len(banks):
         lead = banks.head(3)
         paragraphs.append(
-            "从金融机构看，" + "、".join(f"{r['bank']}（{r['amount'] / YI:.2f}亿元，占{formats.pct(r['share'])}）" for _, r in lead.iterrows())
+            "从金融机构看，"
+            + "、".join(
+                f"{r['bank']}（{r['amount'] / YI:.2f}亿元，占{formats.pct(r['share'])}）" for _, r in lead.iterrows()
+            )
             + f"发放金额居前，共有{int((banks['amount'] > 0).sum())}家银行开展知识产权质押融资业务。"
         )
     paragraphs.append(f"今年以来全市首贷企业{len(first)}家，详见附表。")
 
-    ranking_table = pd.DataFrame({
-        "排名": districts["rank"].astype("Int64"),
-        "较上月": districts["rank_change"].map(formats.rank_change),
-        "区县": districts["name"],
-        "质押融资(亿元)": districts["loan_amount"] / YI,
-        "年度目标(亿元)": districts["t_loan_amount"] / YI,
-        "完成率": districts["c_loan_amount"],
-        "状态": districts["status"].fillna("无目标"),
-        "发明专利(件)": districts["invention_patents"].astype(int),
-        "惠及企业(家)": districts["enterprises"].astype(int),
-        "首贷企业(家)": districts["first_time_enterprises"].astype(int),
-    })
-    enterprise_table = pd.DataFrame({
-        "序号": range(1, len(top) + 1), "企业名称": top["name"], "所属区县": top["district"],
-        "融资额(万元)": top["amount"] / WAN, "笔数": top["loans"],
-        "贷款银行": top["banks"],
-    })
-    bank_table = pd.DataFrame({
-        "质权人": banks["bank"], "融资额(亿元)": banks["amount"] / YI,
-        "占比": banks["share"], "笔数": banks["loans"], "同比": banks["yoy"],
-    })
-    first_table = pd.DataFrame({
-        "企业名称": first["name"], "所属区县": first["district"],
-        "首贷日期": pd.to_datetime(first["first_loan_date"]).dt.date,
-        "融资额(万元)": first["amount"] / WAN, "贷款银行": first["banks"],
-    })
+    ranking_table = pd.DataFrame(
+        {
+            "排名": districts["rank"].astype("Int64"),
+            "较上月": districts["rank_change"].map(formats.rank_change),
+            "区县": districts["name"],
+            "质押融资(亿元)": districts["loan_amount"] / YI,
+            "年度目标(亿元)": districts["t_loan_amount"] / YI,
+            "完成率": districts["c_loan_amount"],
+            "状态": districts["status"].fillna("无目标"),
+            "发明专利(件)": districts["invention_patents"].astype(int),
+            "惠及企业(家)": districts["enterprises"].astype(int),
+            "首贷企业(家)": districts["first_time_enterprises"].astype(int),
+        }
+    )
+    enterprise_table = pd.DataFrame(
+        {
+            "序号": range(1, len(top) + 1),
+            "企业名称": top["name"],
+            "所属区县": top["district"],
+            "融资额(万元)": top["amount"] / WAN,
+            "笔数": top["loans"],
+            "贷款银行": top["banks"],
+        }
+    )
+    bank_table = pd.DataFrame(
+        {
+            "质权人": banks["bank"],
+            "融资额(亿元)": banks["amount"] / YI,
+            "占比": banks["share"],
+            "笔数": banks["loans"],
+            "同比": banks["yoy"],
+        }
+    )
+    first_table = pd.DataFrame(
+        {
+            "企业名称": first["name"],
+            "所属区县": first["district"],
+            "首贷日期": pd.to_datetime(first["first_loan_date"]).dt.date,
+            "融资额(万元)": first["amount"] / WAN,
+            "贷款银行": first["banks"],
+        }
+    )
     figures = {
         "累计进度": charts.cumulative_vs_target(series, city["t_loan_amount"], projection, year, as_of),
         "区县完成率": charts.completion_ranking(ranking, tp, year, as_of),
-        "银行": charts.horizontal_bars(banks["bank"].head(10).tolist(), (banks["amount"].head(10) / YI).tolist(),
-                                     f"{year}年各银行质押融资额（前10家）", "亿元", as_of),
+        "银行": charts.horizontal_bars(
+            banks["bank"].head(10).tolist(),
+            (banks["amount"].head(10) / YI).tolist(),
+            f"{year}年各银行质押融资额（前10家）",
+            "亿元",
+            as_of,
+        ),
         "分月热力": charts.district_month_heatmap(metrics.district_month_matrix(con, year, as_of), year, as_of),
     }
-    return Bulletin(year, month, as_of, f"{year}年{month}月全市知识产权质押融资工作通报", paragraphs,
-                    ranking_table, lagging, enterprise_table, bank_table, first_table, figures)
+    return Bulletin(
+        year,
+        month,
+        as_of,
+        f"{year}年{month}月全市知识产权质押融资工作通报",
+        paragraphs,
+        ranking_table,
+        lagging,
+        enterprise_table,
+        bank_table,
+        first_table,
+        figures,
+    )
 
 
 # -- documents -----------------------------------------------------------------------------
@@ -177,7 +232,9 @@ def _set_east_asian_font(run, name: str) -> None:
     fonts.set(qn("w:eastAsia"), name)
 
 
-def _paragraph(document, text: str, size: float = 12, bold: bool = False, align=None, font: str = "仿宋", indent: bool = True):
+def _paragraph(
+    document, text: str, size: float = 12, bold: bool = False, align=None, font: str = "仿宋", indent: bool = True
+):
     from docx.shared import Pt
 
     paragraph = document.add_paragraph()
@@ -223,8 +280,13 @@ def to_docx(bulletin: Bulletin, images: dict[str, bytes] | None = None, no_chart
     section = document.sections[0]
     section.left_margin = section.right_margin = Cm(2.5)
     _paragraph(document, bulletin.title, size=18, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, font="黑体", indent=False)
-    _paragraph(document, f"（数据截至{formats.date_cn(bulletin.as_of)}）", size=12,
-               align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
+    _paragraph(
+        document,
+        f"（数据截至{formats.date_cn(bulletin.as_of)}）",
+        size=12,
+        align=WD_ALIGN_PARAGRAPH.CENTER,
+        indent=False,
+    )
     if not images:
         _paragraph(document, no_charts, size=12, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
     for text in bulletin.paragraphs:
@@ -249,12 +311,22 @@ def to_docx(bulletin: Bulletin, images: dict[str, bytes] | None = None, no_chart
 
 
 def to_xlsx(bulletin: Bulletin) -> bytes:
-    summary = pd.DataFrame({"项目": ["标题", "数据截至", *[f"第{i}段" for i in range(1, len(bulletin.paragraphs) + 1)]],
-                            "内容": [bulletin.title, formats.date_cn(bulletin.as_of), *bulletin.paragraphs]})
-    return xlsx_bytes({
-        "通报正文": summary, "区县排名": bulletin.ranking, "重点企业": bulletin.enterprises,
-        "银行": bulletin.banks, "首贷企业": bulletin.first_time,
-    }, {name: excel for name, (_, excel) in COLUMNS.items()})
+    summary = pd.DataFrame(
+        {
+            "项目": ["标题", "数据截至", *[f"第{i}段" for i in range(1, len(bulletin.paragraphs) + 1)]],
+            "内容": [bulletin.title, formats.date_cn(bulletin.as_of), *bulletin.paragraphs],
+        }
+    )
+    return xlsx_bytes(
+        {
+            "通报正文": summary,
+            "区县排名": bulletin.ranking,
+            "重点企业": bulletin.enterprises,
+            "银行": bulletin.banks,
+            "首贷企业": bulletin.first_time,
+        },
+        {name: excel for name, (_, excel) in COLUMNS.items()},
+    )
 
 
 def render_images(bulletin: Bulletin) -> dict[str, bytes]:
@@ -266,6 +338,7 @@ def render_images(bulletin: Bulletin) -> dict[str, bytes]:
 @dataclass
 class Word:
     """The Word bulletin as made: with its charts, or without them and why."""
+
     data: bytes
     images: dict[str, bytes]
     missing: list[str]  # Debian packages this server lacks to draw charts

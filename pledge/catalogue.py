@@ -83,17 +83,53 @@ def _missing(value) -> bool:
 
 
 METRICS: tuple[Metric, ...] = (
-    Metric("loan_amount", "质押融资金额", "亿元", "loans", "sum(amount_yuan)", scale=YI, headline=True,
-           target_aliases=("质押融资金额", "融资金额", "质押贷款金额", "贷款金额", "知识产权质押融资金额", "质押融资")),
+    Metric(
+        "loan_amount",
+        "质押融资金额",
+        "亿元",
+        "loans",
+        "sum(amount_yuan)",
+        scale=YI,
+        headline=True,
+        target_aliases=("质押融资金额", "融资金额", "质押贷款金额", "贷款金额", "知识产权质押融资金额", "质押融资"),
+    ),
     Metric("loans", "质押笔数", "笔", "loans", "count(*)", target_aliases=("质押笔数", "笔数", "贷款笔数")),
-    Metric("invention_patents", "质押发明专利", "件", "pledged", "发明专利", headline=True,
-           target_aliases=("质押发明专利", "质押发明专利件数", "发明专利", "发明专利件数", "质押发明专利数")),
-    Metric("enterprises", "惠及企业", "家", "enterprises", "first_date", headline=True,
-           target_aliases=("惠及企业", "惠及企业数", "企业数", "惠及企业家数")),
-    Metric("first_time_enterprises", "首贷企业", "家", "enterprises", "first_flag_date", headline=True,
-           target_aliases=("首贷企业", "首贷企业数", "首贷户", "首贷企业家数")),
-    Metric("subsidy", "贴息金额", "万元", "loans", "coalesce(sum(subsidy_yuan), 0)", scale=WAN,
-           target_aliases=("贴息金额", "贴息")),
+    Metric(
+        "invention_patents",
+        "质押发明专利",
+        "件",
+        "pledged",
+        "发明专利",
+        headline=True,
+        target_aliases=("质押发明专利", "质押发明专利件数", "发明专利", "发明专利件数", "质押发明专利数"),
+    ),
+    Metric(
+        "enterprises",
+        "惠及企业",
+        "家",
+        "enterprises",
+        "first_date",
+        headline=True,
+        target_aliases=("惠及企业", "惠及企业数", "企业数", "惠及企业家数"),
+    ),
+    Metric(
+        "first_time_enterprises",
+        "首贷企业",
+        "家",
+        "enterprises",
+        "first_flag_date",
+        headline=True,
+        target_aliases=("首贷企业", "首贷企业数", "首贷户", "首贷企业家数"),
+    ),
+    Metric(
+        "subsidy",
+        "贴息金额",
+        "万元",
+        "loans",
+        "coalesce(sum(subsidy_yuan), 0)",
+        scale=WAN,
+        target_aliases=("贴息金额", "贴息"),
+    ),
 )
 BY_KEY = {m.key: m for m in METRICS}
 HEADLINE = tuple(m for m in METRICS if m.headline)
@@ -108,10 +144,12 @@ def metric(key: str) -> Metric:
 def status_sql(completion: str, progress: str = "$progress") -> str:
     """The status of a completion ratio against time progress, as SQL (the only place it is
     decided: every status shown comes from a query that uses this)."""
-    return (f"CASE WHEN {completion} IS NULL THEN NULL "
-            f"WHEN {completion} >= {progress} THEN '{AHEAD}' "
-            f"WHEN {completion} >= {progress} - {settings.SLIGHTLY_BEHIND_POINTS} THEN '{SLIGHTLY_BEHIND}' "
-            f"ELSE '{BEHIND}' END")
+    return (
+        f"CASE WHEN {completion} IS NULL THEN NULL "
+        f"WHEN {completion} >= {progress} THEN '{AHEAD}' "
+        f"WHEN {completion} >= {progress} - {settings.SLIGHTLY_BEHIND_POINTS} THEN '{SLIGHTLY_BEHIND}' "
+        f"ELSE '{BEHIND}' END"
+    )
 
 
 # Colours of the statuses on pages and charts.

@@ -24,8 +24,12 @@ def xlsx_bytes(sheets: dict[str, pd.DataFrame], number_formats: dict[str, str] |
     """Write DataFrames as sheets (Chinese headers as given), text cells neutralised. Numbers stay
     numbers; number_formats gives a column (by name, in any sheet) an Excel format such as '0.0%'."""
     buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="xlsxwriter", engine_kwargs={"options": {"strings_to_formulas": False}}) as writer:
-        cell_formats = {column: writer.book.add_format({"num_format": code}) for column, code in (number_formats or {}).items()}
+    with pd.ExcelWriter(
+        buffer, engine="xlsxwriter", engine_kwargs={"options": {"strings_to_formulas": False}}
+    ) as writer:
+        cell_formats = {
+            column: writer.book.add_format({"num_format": code}) for column, code in (number_formats or {}).items()
+        }
         for name, frame in sheets.items():
             clean = frame.copy()
             for column in clean.columns:

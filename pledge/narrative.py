@@ -33,7 +33,10 @@ def _head(row: pd.Series, who: str, year: int, as_of: dt.date, no_target: str) -
     text = f"截至{as_of.month}月{as_of.day}日，{who}完成知识产权质押融资{amount:.2f}亿元"
     if pd.isna(row["c_loan_amount"]):
         return text + f"（{year}年{no_target}）"
-    return text + f"，占年度目标{formats.pct(row['c_loan_amount'])}，{position(row['c_loan_amount'], row['time_progress'])}"
+    return (
+        text
+        + f"，占年度目标{formats.pct(row['c_loan_amount'])}，{position(row['c_loan_amount'], row['time_progress'])}"
+    )
 
 
 def overview_sentence(progress: pd.DataFrame, year: int, as_of: dt.date) -> str:

@@ -58,8 +58,10 @@ def install_command(needs: list[str]) -> str:
 def advice(needs: list[str]) -> str:
     """What is missing, what each package is for, and the one command that installs them."""
     packages = "、".join(f"{name}（{PURPOSE[name]}）" for name in needs)
-    return (f"本服务器未安装图表导出所需的软件包：{packages}。Word通报照常提供，但不含图表。"
-            f"请管理员执行 `{install_command(needs)}`（或重新运行 `bash scripts/app.sh`），之后即可生成含图表的通报。")
+    return (
+        f"本服务器未安装图表导出所需的软件包：{packages}。Word通报照常提供，但不含图表。"
+        f"请管理员执行 `{install_command(needs)}`（或重新运行 `bash scripts/app.sh`），之后即可生成含图表的通报。"
+    )
 
 
 def _check() -> None:
@@ -78,6 +80,7 @@ def renderer() -> Iterator:
     pio.defaults.mathjax = None
     kaleido.start_sync_server(silence_warnings=True, path=browser())  # the browser missing() found
     try:
+
         def to_png(fig, width: int = WIDTH, height: int = HEIGHT) -> bytes:
             return kaleido.calc_fig_sync(fig, opts={"format": "png", "width": width, "height": height, "scale": SCALE})
 

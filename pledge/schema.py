@@ -148,9 +148,7 @@ CREATE VIEW v_targets AS
 
 def _v1(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(_V1)
-    con.executemany(
-        "INSERT INTO banks VALUES (?, ?)", [[name, aliases] for name, aliases in DEFAULT_BANKS.items()]
-    )
+    con.executemany("INSERT INTO banks VALUES (?, ?)", [[name, aliases] for name, aliases in DEFAULT_BANKS.items()])
 
 
 _V2 = """
@@ -275,9 +273,7 @@ def upgrade(con: duckdb.DuckDBPyConnection) -> int:
     """Apply the migrations a file lacks, each in its own transaction. Returns the new version."""
     version = current_version(con)
     if version > SCHEMA_VERSION:
-        raise RuntimeError(
-            f"数据库文件的版本（{version}）比本程序（{SCHEMA_VERSION}）新，请升级程序。"
-        )
+        raise RuntimeError(f"数据库文件的版本（{version}）比本程序（{SCHEMA_VERSION}）新，请升级程序。")
     for number in range(version + 1, SCHEMA_VERSION + 1):
         con.execute("BEGIN")
         try:

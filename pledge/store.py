@@ -263,7 +263,7 @@ class Store:
         wal = self.path.with_name(self.path.name + ".wal")
         if wal.exists():
             shutil.copy2(wal, target.with_name(target.name + ".wal"))
-        for old in self.backups()[settings.KEEP_BACKUPS:]:
+        for old in self.backups()[settings.KEEP_BACKUPS :]:
             old.unlink(missing_ok=True)
             old.with_name(old.name + ".wal").unlink(missing_ok=True)
         return target
@@ -272,7 +272,9 @@ class Store:
         """Backups, newest first."""
         if not self.backup_dir.exists():
             return []
-        return sorted(self.backup_dir.glob(f"{self.path.stem}-*.duckdb"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+        return sorted(
+            self.backup_dir.glob(f"{self.path.stem}-*.duckdb"), key=lambda p: p.stat().st_mtime_ns, reverse=True
+        )
 
     @staticmethod
     def verify(path: Path) -> bool:
@@ -336,4 +338,3 @@ class Store:
 
 def set_meta(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
     con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
-

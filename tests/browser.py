@@ -15,8 +15,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
-    "--disable-background-networking", "--disable-component-update",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-background-networking",
+    "--disable-component-update",
 ]
 ARTIFACTS = ROOT / "test-artifacts"
 
@@ -35,9 +40,23 @@ def running_app(db: Path, extra_env: dict | None = None, script: str | Path = "a
     env = {**os.environ, "PLEDGE_DB": str(db), "PYTHONPATH": str(ROOT), **(extra_env or {})}
     log = open(db.parent / f"streamlit-{port}.log", "w")  # noqa: SIM115  (closed in the finally below)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(script),
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -85,4 +104,3 @@ def page_problems(page) -> list[str]:
     for alert in page.query_selector_all('[data-testid="stAlertContentError"]'):
         problems.append(alert.inner_text())
     return problems
-

@@ -139,8 +139,11 @@ def data_invariants(request):
     _checks.enabled = True
     broken, _checks.broken = _checks.broken, []
     if broken and request.node.stash.get(_CALL_PASSED, False):
-        pytest.fail("a load or undo left the database inconsistent (the exception was caught on the way):\n"
-                    + "\n".join(broken), pytrace=False)
+        pytest.fail(
+            "a load or undo left the database inconsistent (the exception was caught on the way):\n"
+            + "\n".join(broken),
+            pytrace=False,
+        )
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -50,7 +50,9 @@ UTILITY = "202320123456.1"
 
 
 # -- spreadsheets ---------------------------------------------------------------------------
-def xlsx_bytes(rows: list[list], merges: list[str] = (), sheet: str = "Sheet1", extra_sheets: dict | None = None) -> bytes:
+def xlsx_bytes(
+    rows: list[list], merges: list[str] = (), sheet: str = "Sheet1", extra_sheets: dict | None = None
+) -> bytes:
     """An .xlsx with the given rows (None for empty cells) and merged ranges like 'A3:A4'."""
     book = openpyxl.Workbook()
     ws = book.active
@@ -86,10 +88,43 @@ def district_rows() -> list[list]:
 
 
 AS_OF = dt.date(2025, 6, 30)  # the tiny city's hand-checked as-of date
-CITY_HEADER = ["企业名称", "统一社会信用代码", "所属区县", "质权人", "质押专利号", "质押登记号", "贷款金额(万元)", "放款日期", "是否首贷", "贴息金额(万元)"]
+CITY_HEADER = [
+    "企业名称",
+    "统一社会信用代码",
+    "所属区县",
+    "质权人",
+    "质押专利号",
+    "质押登记号",
+    "贷款金额(万元)",
+    "放款日期",
+    "是否首贷",
+    "贴息金额(万元)",
+]
 CITY_LEDGER = [
-    ["甲科技有限公司", USCC_A, "东湖区", "中国工商银行示例市东湖支行", PATENT_INVENTION, "R1", 500, "2025-01-10", "是", 5],
-    ["甲科技有限公司", USCC_A, "东湖区", "建设银行东湖支行", f"{PATENT_INVENTION}、{UTILITY}", "R2", 1500, "2025-03-15", "否", None],
+    [
+        "甲科技有限公司",
+        USCC_A,
+        "东湖区",
+        "中国工商银行示例市东湖支行",
+        PATENT_INVENTION,
+        "R1",
+        500,
+        "2025-01-10",
+        "是",
+        5,
+    ],
+    [
+        "甲科技有限公司",
+        USCC_A,
+        "东湖区",
+        "建设银行东湖支行",
+        f"{PATENT_INVENTION}、{UTILITY}",
+        "R2",
+        1500,
+        "2025-03-15",
+        "否",
+        None,
+    ],
     ["乙材料股份有限公司", USCC_B, "西山区", "工行西山支行", PATENT_INVENTION_2, "R3", 2500, "2025-05-20", "是", 10],
     ["丙生物有限公司", USCC_C, "高新区", "招商银行示例市分行", None, "R4", 2000, "2025-06-01", "否", None],
     ["乙材料股份有限公司", USCC_B, "高新区", "招商银行示例市分行", None, "R5", 800, "2025-07-05", "否", None],
@@ -154,7 +189,13 @@ def run(*args: str, db: Path, stdin: str | None = None, env: dict | None = None)
     env.pop("PLEDGE_DB", None)
     return subprocess.run(
         [sys.executable, "-m", "etl", *args, "--db", str(db)],
-        cwd=ROOT, env=env, capture_output=True, text=True, input=stdin, timeout=120, check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        input=stdin,
+        timeout=120,
+        check=False,
     )
 
 

@@ -199,7 +199,9 @@ def million_styled_empty_rows() -> bytes:
     def rows() -> Iterable[bytes]:
         yield open_sheet(ledger_rows(), "A1:G1000002")
         for start in range(3, 1_000_003, 50_000):
-            yield "".join(f'<row r="{n}" s="1" customFormat="1"/>' for n in range(start, min(start + 50_000, 1_000_003))).encode()
+            yield "".join(
+                f'<row r="{n}" s="1" customFormat="1"/>' for n in range(start, min(start + 50_000, 1_000_003))
+            ).encode()
         yield SHEET_END
 
     return xlsx(rows())
@@ -226,7 +228,10 @@ def deeply_nested_shared_string() -> bytes:
     depth = 100_000
     strings = (
         f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<sst xmlns="{MAIN_NS}" count="1" uniqueCount="1"><si>'
-        + "<r>" * depth + f"<t>{LEDGER_ROW[0]}</t>" + "</r>" * depth + "</si></sst>"
+        + "<r>" * depth
+        + f"<t>{LEDGER_ROW[0]}</t>"
+        + "</r>" * depth
+        + "</si></sst>"
     )
     return xlsx(sheet_xml(row(1, LEDGER_HEADER) + _row_with_shared_name(0)), strings.encode())
 
@@ -239,7 +244,9 @@ def _row_with_shared_name(index: int) -> str:
 
 def billion_laughs_sheet() -> bytes:
     """A DTD whose nested entities expand to 10^9 'lol's, used in an inline string of the sheet."""
-    sheet = sheet_xml(ledger_rows() + '<row r="3"><c r="A3" t="inlineStr"><is><t>&lol9;</t></is></c></row>', "A1:G3", LAUGHS)
+    sheet = sheet_xml(
+        ledger_rows() + '<row r="3"><c r="A3" t="inlineStr"><is><t>&lol9;</t></is></c></row>', "A1:G3", LAUGHS
+    )
     return xlsx(sheet)
 
 
@@ -305,10 +312,33 @@ def _append_raw_member(archive_bytes: bytes, name: str, stream: bytes, crc: int,
     central = archive_bytes[end_of_entries : len(archive_bytes) - 22]  # no archive comment
     count = len(source.infolist())
     encoded = name.encode()
-    local = struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, 8, 0, 0x21, crc, len(stream), declared, len(encoded), 0) + encoded
-    entry = struct.pack(
-        "<4s6H3L5H2L", b"PK\x01\x02", 20, 20, 0, 8, 0, 0x21, crc, len(stream), declared, len(encoded), 0, 0, 0, 0, 0, end_of_entries
-    ) + encoded
+    local = (
+        struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, 8, 0, 0x21, crc, len(stream), declared, len(encoded), 0)
+        + encoded
+    )
+    entry = (
+        struct.pack(
+            "<4s6H3L5H2L",
+            b"PK\x01\x02",
+            20,
+            20,
+            0,
+            8,
+            0,
+            0x21,
+            crc,
+            len(stream),
+            declared,
+            len(encoded),
+            0,
+            0,
+            0,
+            0,
+            0,
+            end_of_entries,
+        )
+        + encoded
+    )
     body = archive_bytes[:end_of_entries] + local + stream
     directory = central + entry
     end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, count + 1, count + 1, len(directory), len(body), 0)
@@ -328,7 +358,10 @@ def shared_string_bomb(cells: int = 30) -> bytes:
 
     bombed = "".join(f'<c r="{column_letters(c)}2" t="s"><v>0</v></c>' for c in range(1, cells + 1))
     rest = "".join(cell(f"{column_letters(c)}2", v) for c, v in enumerate(LEDGER_ROW, start=1) if c > cells)
-    return xlsx(sheet_xml(row(1, LEDGER_HEADER) + f'<row r="2">{bombed}{rest}</row>', f"A1:{column_letters(max(cells, 7))}2"), strings())
+    return xlsx(
+        sheet_xml(row(1, LEDGER_HEADER) + f'<row r="2">{bombed}{rest}</row>', f"A1:{column_letters(max(cells, 7))}2"),
+        strings(),
+    )
 
 
 def shared_string_100mb_name() -> bytes:
@@ -383,7 +416,9 @@ def mixed_encoding_csv() -> bytes:
     that would be loaded as an enterprise's name. (Its district is given by code, which survives.)"""
     header = ",".join(LEDGER_HEADER).encode("gbk")
     gbk_row = ",".join(str(v) for v in LEDGER_ROW).encode("gbk")
-    utf8_row = ",".join(["丙丁智能科技有限公司", USCC_B, "990101", "工行", PATENT_INVENTION, "300", "2025-02-10"]).encode()
+    utf8_row = ",".join(
+        ["丙丁智能科技有限公司", USCC_B, "990101", "工行", PATENT_INVENTION, "300", "2025-02-10"]
+    ).encode()
     data = b"\r\n".join([header, gbk_row, utf8_row]) + b"\r\n"
     data.decode("gb18030")  # the trap: no decoding error tells the files apart
     return data
@@ -407,7 +442,9 @@ def macro_workbook_renamed() -> bytes:
     return xlsx(
         sheet_xml(ledger_rows()),
         workbook_type=MACRO_WORKBOOK_TYPE,
-        extra_parts={"xl/vbaProject.bin": _ole({"PROJECT": b'ID="{00000000-0000-0000-0000-000000000000}"\r\nModule=Module1\r\n'})},
+        extra_parts={
+            "xl/vbaProject.bin": _ole({"PROJECT": b'ID="{00000000-0000-0000-0000-000000000000}"\r\nModule=Module1\r\n'})
+        },
         extra_types='<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/>',
         extra_workbook_rels='<Relationship Id="rId9" Type="http://schemas.microsoft.com/office/2006/relationships/vbaProject" Target="vbaProject.bin"/>',
     )
@@ -431,7 +468,7 @@ def external_link(url: str) -> bytes:
     sheet_data = row(1, LEDGER_HEADER) + (
         '<row r="2">'
         + "".join(cell(f"{column_letters(i + 1)}2", v) for i, v in enumerate(LEDGER_ROW[:5]))
-        + "<c r=\"F2\"><f>[1]Sheet1!$A$1</f><v>500</v></c>"
+        + '<c r="F2"><f>[1]Sheet1!$A$1</f><v>500</v></c>'
         + cell("G2", LEDGER_ROW[6])
         + "</row>"
     )
@@ -447,7 +484,10 @@ def external_link(url: str) -> bytes:
     )
     return xlsx(
         sheet_xml(sheet_data),
-        extra_parts={"xl/externalLinks/externalLink1.xml": link.encode(), "xl/externalLinks/_rels/externalLink1.xml.rels": link_rels.encode()},
+        extra_parts={
+            "xl/externalLinks/externalLink1.xml": link.encode(),
+            "xl/externalLinks/_rels/externalLink1.xml.rels": link_rels.encode(),
+        },
         extra_types='<Override PartName="/xl/externalLinks/externalLink1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.externalLink+xml"/>',
         extra_workbook_rels=f'<Relationship Id="rId8" Type="{REL_NS}/externalLink" Target="externalLinks/externalLink1.xml"/>',
     )
@@ -484,7 +524,9 @@ def _ole(streams: dict[str, bytes], storages: tuple[str, ...] = ()) -> bytes:
         return (
             encoded.ljust(64, b"\x00")
             + struct.pack("<HBB3L", len(encoded), kind, 1, left, right, child)
-            + b"\x00" * 16 + b"\x00" * 4 + b"\x00" * 16
+            + b"\x00" * 16
+            + b"\x00" * 4
+            + b"\x00" * 16
             + struct.pack("<LQ", start, size)
         )
 
@@ -496,7 +538,8 @@ def _ole(streams: dict[str, bytes], storages: tuple[str, ...] = ()) -> bytes:
         directory += entry(name, kind, _FREE, right.get(i, _FREE), _FREE, starts[i], len(data))
     directory = directory.ljust(512, b"\x00")
     header = (
-        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 16
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+        + b"\x00" * 16
         + struct.pack("<5H6s6L", 0x3E, 3, 0xFFFE, 9, 6, b"\x00" * 6, 0, 1, 1, 0, 4096, _END)
         + struct.pack("<3L", 0, _END, 0)
         + struct.pack("<109L", 0, *([_FREE] * 108))

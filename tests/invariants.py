@@ -72,27 +72,55 @@ def _named(what: str, rows: list[tuple]) -> list[str]:
 # -- versions ----------------------------------------------------------------------------------
 def versions(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [
-        *_named("loan key with more than one current row (key, current rows)", _rows(con, """
+        *_named(
+            "loan key with more than one current row (key, current rows)",
+            _rows(
+                con,
+                """
             SELECT loan_key, count(*) FROM loans WHERE is_current
-            GROUP BY loan_key HAVING count(*) > 1 ORDER BY loan_key""")),
-        *_named("current loan from a batch that is not active (loan_id, key, batch, status)", _rows(con, """
+            GROUP BY loan_key HAVING count(*) > 1 ORDER BY loan_key""",
+            ),
+        ),
+        *_named(
+            "current loan from a batch that is not active (loan_id, key, batch, status)",
+            _rows(
+                con,
+                """
             SELECT l.loan_id, l.loan_key, l.batch_id, coalesce(b.status, 'no such batch')
             FROM loans l LEFT JOIN batches b ON b.id = l.batch_id
-            WHERE l.is_current AND b.status IS DISTINCT FROM 'active' ORDER BY l.loan_id""")),
-        *_named("loan key whose current row is not the one from its newest active batch "
-                "(key, expected loan_id, current loan_id)", _rows(con, """
+            WHERE l.is_current AND b.status IS DISTINCT FROM 'active' ORDER BY l.loan_id""",
+            ),
+        ),
+        *_named(
+            "loan key whose current row is not the one from its newest active batch "
+            "(key, expected loan_id, current loan_id)",
+            _rows(
+                con,
+                """
             WITH newest AS (
                 SELECT l.loan_key, arg_max(l.loan_id, l.batch_id) AS loan_id
                 FROM loans l JOIN batches b ON b.id = l.batch_id WHERE b.status = 'active' GROUP BY l.loan_key
             )
             SELECT n.loan_key, n.loan_id, c.loan_id
             FROM newest n LEFT JOIN (SELECT loan_key, loan_id FROM loans WHERE is_current) c USING (loan_key)
-            WHERE c.loan_id IS DISTINCT FROM n.loan_id ORDER BY n.loan_key""")),
-        *_named("target with more than one current row (year, scope, metric, current rows)", _rows(con, """
+            WHERE c.loan_id IS DISTINCT FROM n.loan_id ORDER BY n.loan_key""",
+            ),
+        ),
+        *_named(
+            "target with more than one current row (year, scope, metric, current rows)",
+            _rows(
+                con,
+                """
             SELECT year, scope, metric, count(*) FROM targets WHERE is_current
-            GROUP BY ALL HAVING count(*) > 1 ORDER BY ALL""")),
-        *_named("target whose current row is not the one from the newest active batch carrying its column "
-                "(year, scope, metric, expected batch, current batches)", _rows(con, """
+            GROUP BY ALL HAVING count(*) > 1 ORDER BY ALL""",
+            ),
+        ),
+        *_named(
+            "target whose current row is not the one from the newest active batch carrying its column "
+            "(year, scope, metric, expected batch, current batches)",
+            _rows(
+                con,
+                """
             WITH carrying AS (  -- a targets batch decides every (year, metric) column it carries
                 SELECT c.year, c.metric, max(c.batch_id) AS batch_id
                 FROM target_columns c JOIN batches b ON b.id = c.batch_id WHERE b.status = 'active' GROUP BY ALL
@@ -105,18 +133,32 @@ def versions(con: duckdb.DuckDBPyConnection) -> list[str]:
                     FROM targets WHERE is_current GROUP BY ALL)
             SELECT year, scope, metric, n.batch_id, c.batches
             FROM newest n FULL JOIN cur c USING (year, scope, metric)
-            WHERE c.batches IS DISTINCT FROM [n.batch_id] ORDER BY ALL""")),
-        *_named("district code listed twice in the current district list (code, times)", _rows(con, """
-            SELECT code, count(*) FROM v_districts GROUP BY code HAVING count(*) > 1 ORDER BY code""")),
+            WHERE c.batches IS DISTINCT FROM [n.batch_id] ORDER BY ALL""",
+            ),
+        ),
+        *_named(
+            "district code listed twice in the current district list (code, times)",
+            _rows(
+                con,
+                """
+            SELECT code, count(*) FROM v_districts GROUP BY code HAVING count(*) > 1 ORDER BY code""",
+            ),
+        ),
     ]
 
 
 # -- districts ---------------------------------------------------------------------------------
 def outside_districts(con: duckdb.DuckDBPyConnection) -> list[str]:
-    return _named("current loans in a district outside the current district list (district_code, loans)", _rows(con, """
+    return _named(
+        "current loans in a district outside the current district list (district_code, loans)",
+        _rows(
+            con,
+            """
         SELECT l.district_code, count(*) FROM v_loans l
         WHERE NOT EXISTS (SELECT 1 FROM v_districts d WHERE d.code = l.district_code)
-        GROUP BY ALL ORDER BY ALL"""))
+        GROUP BY ALL ORDER BY ALL""",
+        ),
+    )
 
 
 # -- rollups -----------------------------------------------------------------------------------
@@ -151,17 +193,35 @@ RECOUNTS = {
 def stale_rollups(con: duckdb.DuckDBPyConnection) -> list[str]:
     found = []
     for table, (stored, recount) in RECOUNTS.items():
-        found += _named(f"{table}: row the loans give but the rollup lacks or has otherwise", _rows(con, f"""
-            SELECT * FROM ({recount}) EXCEPT ALL SELECT * FROM ({stored}) ORDER BY ALL"""))
-        found += _named(f"{table}: stale row the loans do not give", _rows(con, f"""
-            SELECT * FROM ({stored}) EXCEPT ALL SELECT * FROM ({recount}) ORDER BY ALL"""))
-    found += _named("enterprises: name or district not of the enterprise's last loan (uscc, name, district_code)", _rows(con, """
+        found += _named(
+            f"{table}: row the loans give but the rollup lacks or has otherwise",
+            _rows(
+                con,
+                f"""
+            SELECT * FROM ({recount}) EXCEPT ALL SELECT * FROM ({stored}) ORDER BY ALL""",
+            ),
+        )
+        found += _named(
+            f"{table}: stale row the loans do not give",
+            _rows(
+                con,
+                f"""
+            SELECT * FROM ({stored}) EXCEPT ALL SELECT * FROM ({recount}) ORDER BY ALL""",
+            ),
+        )
+    found += _named(
+        "enterprises: name or district not of the enterprise's last loan (uscc, name, district_code)",
+        _rows(
+            con,
+            """
         SELECT e.uscc, e.name, e.district_code FROM enterprises e
         WHERE NOT EXISTS (SELECT 1 FROM v_loans l WHERE l.uscc = e.uscc AND l.loan_date = e.last_loan_date
                                                      AND l.enterprise_name = e.name)
            OR NOT EXISTS (SELECT 1 FROM v_loans l WHERE l.uscc = e.uscc AND l.loan_date = e.last_loan_date
                                                      AND l.district_code IS NOT DISTINCT FROM e.district_code)
-        ORDER BY e.uscc"""))
+        ORDER BY e.uscc""",
+        ),
+    )
     return found
 
 
@@ -221,8 +281,10 @@ def _scope_figures(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, year: in
     for column in (*DISTINCT_COUNTS, *(f"prev_{m}" for m in DISTINCT_COUNTS)):
         total, largest = districts[column].sum(), districts[column].max() if len(districts) else 0
         if not largest <= city[column] <= total:
-            found.append(f"city {column} {city[column]} is not between the largest district {largest} "
-                         f"and the sum of the districts {total}")
+            found.append(
+                f"city {column} {city[column]} is not between the largest district {largest} "
+                f"and the sum of the districts {total}"
+            )
     columns = [*SUMS, *DISTINCT_COUNTS]
     shown = frame.set_index("scope")[columns].astype("float64")
     recount = con.execute(_RECOUNT_FIGURES, {"year": year, "as_of": as_of}).df().set_index("scope")
@@ -250,6 +312,8 @@ def _city_targets(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, year: int
             if not pd.isna(city[column]):
                 found.append(f"city {column} {city[column]} without any district target or 全市 row")
         elif pd.isna(city[column]) or not _close(city[column], shown.astype("float64").sum()):
-            found.append(f"city {column} {city[column]} (no 全市 row) is not the sum of the district targets "
-                         f"{shown.astype('float64').sum()}")
+            found.append(
+                f"city {column} {city[column]} (no 全市 row) is not the sum of the district targets "
+                f"{shown.astype('float64').sum()}"
+            )
     return found

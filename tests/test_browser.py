@@ -9,8 +9,13 @@ from tests.fixtures import city_in
 
 pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api")
-PAGES = {"": "知识产权质押融资总览", "districts": "区县进度", "enterprises": "企业", "banks": "质权人（贷款银行）",
-         "bulletin": "月度通报"}
+PAGES = {
+    "": "知识产权质押融资总览",
+    "districts": "区县进度",
+    "enterprises": "企业",
+    "banks": "质权人（贷款银行）",
+    "bulletin": "月度通报",
+}
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +64,9 @@ def test_presentation_mode_hides_the_chrome_and_comes_back(app_url, browser):
     wait_until_drawn(page)
     assert not page.locator('[data-testid="stSidebar"]').is_visible()
     assert not page.locator('[data-testid="stDateInput"]').first.is_visible()
-    sizes = page.eval_on_selector_all(".js-plotly-plot .main-svg", "els => els.map(e => [e.clientWidth, e.clientHeight])")
+    sizes = page.eval_on_selector_all(
+        ".js-plotly-plot .main-svg", "els => els.map(e => [e.clientWidth, e.clientHeight])"
+    )
     assert [1200, 675] in sizes  # 16:9 for slides
     page.screenshot(path=str(ARTIFACTS / "presentation-mode.png"))
     page.get_by_role("button", name="退出截图模式").click()

@@ -50,7 +50,7 @@ FORBIDDEN = {
     "bold from data": 'strong:text-is("粗体"), strong:text-is("管理员"), b:text-is("加粗"), tspan[style*="bold"]',
     "italics from data": 'em:text-is("斜体")',
     "a heading from data": '[data-heading-text]:text-is("标题")',
-    "markup from data": f'{IN_MARKDOWN} del, {IN_MARKDOWN} code, {IN_MARKDOWN} blockquote, {IN_MARKDOWN} ol',
+    "markup from data": f"{IN_MARKDOWN} del, {IN_MARKDOWN} code, {IN_MARKDOWN} blockquote, {IN_MARKDOWN} ol",
 }
 JAVASCRIPT_ADDRESSES = """() => Array.from(document.querySelectorAll('*')).flatMap(e => Array.from(e.attributes))
     .filter(a => /^\\s*javascript:/i.test(a.value)).map(a => a.name + '=' + a.value)"""
@@ -78,7 +78,7 @@ def assert_nothing_rendered(page, where: str) -> None:
 
 
 # -- every kind of element, through Streamlit's own markdown ----------------------------------
-PROBE = '''
+PROBE = """
 import json
 import re
 from pathlib import Path
@@ -108,9 +108,23 @@ for i, p in enumerate(payloads):
     }.items():
         with st.container(key=f"{kind}-{i}"):
             draw(md(p))
-'''
-KINDS = ["markdown", "caption", "info", "warning", "success", "subheader", "button", "download", "checkbox", "selectbox",
-         "metric", "expander", "popover", "progress"]
+"""
+KINDS = [
+    "markdown",
+    "caption",
+    "info",
+    "warning",
+    "success",
+    "subheader",
+    "button",
+    "download",
+    "checkbox",
+    "selectbox",
+    "metric",
+    "expander",
+    "popover",
+    "progress",
+]
 
 
 def test_every_kind_of_element_shows_escaped_payloads_literally(tmp_path, browser):
@@ -141,8 +155,11 @@ def test_every_kind_of_element_shows_escaped_payloads_literally(tmp_path, browse
 def hostile_app(tmp_path_factory):
     folder = tmp_path_factory.mktemp("hostile-browser")
     store = payload_city(folder)
-    upload = write(folder, f"{LINK}.xlsx", xlsx_bytes(
-        [HEADER, [ITALIC, uscc(50), ALIAS, RED, None, "Y1", 10, "2025-06-30", "否", None]], sheet=TEX))
+    upload = write(
+        folder,
+        f"{LINK}.xlsx",
+        xlsx_bytes([HEADER, [ITALIC, uscc(50), ALIAS, RED, None, "Y1", 10, "2025-06-30", "否", None]], sheet=TEX),
+    )
     with running_app(store.path) as url:
         yield url, upload
 
@@ -159,8 +176,14 @@ def log_in(browser, url: str, name: str):
     return page
 
 
-TITLES = {"区县": "区县进度", "企业": "企业", "质权人": "质权人（贷款银行）", "月度通报": "月度通报", "导入记录": "导入记录",
-          "数据导入": "数据导入"}
+TITLES = {
+    "区县": "区县进度",
+    "企业": "企业",
+    "质权人": "质权人（贷款银行）",
+    "月度通报": "月度通报",
+    "导入记录": "导入记录",
+    "数据导入": "数据导入",
+}
 
 
 def go(page, link: str) -> None:
@@ -182,8 +205,11 @@ def pick(page, label: str, option: str) -> None:
             page.keyboard.press("Escape")
     else:
         raise AssertionError(f"{label}: no option {option!r}")
-    page.wait_for_function("""([label, option]) => Array.from(document.querySelectorAll('input[role="combobox"]'))
-        .some(box => (box.getAttribute('aria-label') || '').startsWith(label) && box.value === option)""", arg=[label, option])
+    page.wait_for_function(
+        """([label, option]) => Array.from(document.querySelectorAll('input[role="combobox"]'))
+        .some(box => (box.getAttribute('aria-label') || '').startsWith(label) && box.value === option)""",
+        arg=[label, option],
+    )
     wait_until_drawn(page)
 
 
@@ -225,7 +251,9 @@ def test_the_admin_reads_every_name_as_written(hostile_app, browser):
     assert_shows(page, "质权人", charts=(LINK, BOLD, TEX, RED, ITALIC))
 
     go(page, "月度通报")
-    assert_shows(page, "月度通报", f"、{DISTRICT}（", f"从金融机构看，{LINK}（", f"、{BOLD}（", f"、{TEX}（", charts=(BOLD,))
+    assert_shows(
+        page, "月度通报", f"、{DISTRICT}（", f"从金融机构看，{LINK}（", f"、{BOLD}（", f"、{TEX}（", charts=(BOLD,)
+    )
 
     go(page, "导入记录")
     page.get_by_role("button", name="撤销这批导入").click()
@@ -245,8 +273,13 @@ def test_a_district_viewer_reads_the_district_as_written(hostile_app, browser):
     url, _ = hostile_app
     page = log_in(browser, url, VIEWER)
     assert page.locator("h1").first.inner_text() == f"{DISTRICT}质押融资总览"
-    assert_shows(page, "总览", f"当前用户：{VIEWER}", f"{DISTRICT}完成知识产权质押融资",
-                 charts=(f"{DISTRICT}2025年质押融资累计进度", f"{DISTRICT}2025年分月质押融资额"))
+    assert_shows(
+        page,
+        "总览",
+        f"当前用户：{VIEWER}",
+        f"{DISTRICT}完成知识产权质押融资",
+        charts=(f"{DISTRICT}2025年质押融资累计进度", f"{DISTRICT}2025年分月质押融资额"),
+    )
     go(page, "区县")
     assert_shows(page, "区县", f"{DISTRICT}融资额前20家企业", charts=(DISTRICT,))
     page.close()

@@ -68,7 +68,11 @@ def open_page(page, name: str, timeout_ms: int = 30_000) -> None:
 
 def file_box(page, name: str):
     """The bordered box the upload page draws for one file: the innermost holding its title."""
-    return page.locator('[data-testid="stLayoutWrapper"]').filter(has=page.get_by_role("heading", name=name, exact=True)).last
+    return (
+        page.locator('[data-testid="stLayoutWrapper"]')
+        .filter(has=page.get_by_role("heading", name=name, exact=True))
+        .last
+    )
 
 
 def test_hostile_uploads_do_not_stall_other_sessions(setup):
@@ -98,7 +102,9 @@ def test_hostile_uploads_do_not_stall_other_sessions(setup):
         # The cell at ALL20000 is read past (the ledger's one loan); the one at XFD1048576 and the
         # bomb are refused in Chinese, each reason in its problem list (a canvas grid, whose
         # accessible cells carry the text).
-        uploader.locator('[role="gridcell"]').filter(has_text="文件结构有误").first.wait_for(state="attached", timeout=60_000)
+        uploader.locator('[role="gridcell"]').filter(has_text="文件结构有误").first.wait_for(
+            state="attached", timeout=60_000
+        )
         wait_until_drawn(uploader)
         read, far, bomb = (file_box(uploader, f.name) for f in files)
         assert "质押融资台账" in read.get_by_text("识别为：").first.inner_text()

@@ -55,7 +55,7 @@ def test_xlsx_neutralises_formulas(city, tmp_path):
 
     with city.read() as con:
         report = bulletin.build(con, 2025, 6)
-    report.enterprises.loc[0, "企业名称"] = "=HYPERLINK(\"http://x\")"
+    report.enterprises.loc[0, "企业名称"] = '=HYPERLINK("http://x")'
     book = openpyxl.load_workbook(io.BytesIO(bulletin.to_xlsx(report)))
     assert book.sheetnames == ["通报正文", "区县排名", "重点企业", "银行", "首贷企业"]
     cell = book["重点企业"]["B2"]
@@ -91,8 +91,13 @@ def test_xlsx_numbers_are_numbers_with_number_formats(city):
     assert {row["首贷日期"].value.date() for row in first} == {dt.date(2025, 1, 10), dt.date(2025, 5, 20)}
     # no number written as text, with or without the apostrophe that neutralises formulas
     looks_numeric = re.compile(r"^'?[+-]?[\d,.]+%?$")
-    texts = [cell.value for sheet in book.worksheets[1:] for row in sheet.iter_rows(min_row=2) for cell in row
-             if isinstance(cell.value, str)]
+    texts = [
+        cell.value
+        for sheet in book.worksheets[1:]
+        for row in sheet.iter_rows(min_row=2)
+        for cell in row
+        if isinstance(cell.value, str)
+    ]
     assert texts and not [t for t in texts if looks_numeric.match(t)]
 
 
@@ -100,8 +105,13 @@ def test_xlsx_numbers_are_numbers_with_number_formats(city):
 def test_chart_png_is_2x_and_draws_chinese_glyphs():
     def title_png(text: str) -> Image.Image:
         fig = go.Figure()
-        fig.update_layout(title={"text": text, "font": {"size": 40, "family": "Noto Sans CJK SC"}},
-                          paper_bgcolor="white", plot_bgcolor="white", xaxis_visible=False, yaxis_visible=False)
+        fig.update_layout(
+            title={"text": text, "font": {"size": 40, "family": "Noto Sans CJK SC"}},
+            paper_bgcolor="white",
+            plot_bgcolor="white",
+            xaxis_visible=False,
+            yaxis_visible=False,
+        )
         return Image.open(io.BytesIO(render.png(fig))).convert("L")
 
     first, second = title_png("知识产权质押"), title_png("融资监测通报")
@@ -123,7 +133,9 @@ def test_cli_writes_the_bulletin_with_charts(city, tmp_path):
     assert result.stderr.splitlines() == ["正在生成图表 ……"]
     document = Document(str(out))
     assert len(document.inline_shapes) == 4
-    images = [Image.open(io.BytesIO(part.blob)) for part in document.part.package.parts if part.content_type == "image/png"]
+    images = [
+        Image.open(io.BytesIO(part.blob)) for part in document.part.package.parts if part.content_type == "image/png"
+    ]
     assert images and all(image.size == (1920, 1080) for image in images)
 
 

@@ -32,8 +32,19 @@ def test_load_summary_batches_undo(tmp_path):
     assert result["city"]["targets"]["loan_amount_yi"] == 0.5
     east = next(d for d in result["districts"] if d["district"] == "东湖区")
     assert east["completion"]["loan_amount_yi"] == 0.6 and east["rank"] == 1 and east["status"] == "超序时"
-    assert set(east) >= {"district", "rank", "status", "loan_amount_yi", "loans", "invention_patents",
-                         "enterprises", "first_time_enterprises", "subsidy_wan", "targets", "completion"}
+    assert set(east) >= {
+        "district",
+        "rank",
+        "status",
+        "loan_amount_yi",
+        "loans",
+        "invention_patents",
+        "enterprises",
+        "first_time_enterprises",
+        "subsidy_wan",
+        "targets",
+        "completion",
+    }
 
     table = run("summary", "--year", "2025", "--as-of", "2025-06-30", db=db)
     assert "全市" in table.stdout and "0.15亿元" in table.stdout and "序时进度" in table.stdout
@@ -85,7 +96,8 @@ def test_db_from_environment_variable(tmp_path):
     db = tmp_path / "env.duckdb"
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PLEDGE_DB": str(db)}
     path = write(tmp_path, "d.xlsx", xlsx_bytes(district_rows()))
-    done = subprocess.run([sys.executable, "-m", "etl", "load", str(path)], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "etl", "load", str(path)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert db.exists()

@@ -27,8 +27,13 @@ def damage(store: Store, how: str) -> None:
 
 
 def page_text(at: AppTest) -> str:
-    return "\n".join([e.value for e in at.title] + [e.value for e in at.error] + [e.value for e in at.markdown]
-                     + [e.value for e in at.code] + [e.value for e in at.warning])
+    return "\n".join(
+        [e.value for e in at.title]
+        + [e.value for e in at.error]
+        + [e.value for e in at.markdown]
+        + [e.value for e in at.code]
+        + [e.value for e in at.warning]
+    )
 
 
 @pytest.mark.parametrize("how", DAMAGES)

@@ -35,8 +35,11 @@ def rows(store: Store, sql: str, params: list | None = None) -> list[tuple]:
 
 def test_every_file_loads_and_the_cumulative_months_are_not_counted_twice(built):
     store, summary, city = built
-    batches = rows(store, "SELECT file_name, kind, status, rows_read, rows_new, rows_updated, rows_duplicate, "
-                          "rows_rejected, json_array_length(warnings) FROM batches ORDER BY id")
+    batches = rows(
+        store,
+        "SELECT file_name, kind, status, rows_read, rows_new, rows_updated, rows_duplicate, "
+        "rows_rejected, json_array_length(warnings) FROM batches ORDER BY id",
+    )
     assert [b[0] for b in batches] == summary["files"]
     assert all(b[2] == "active" and b[7] == 0 for b in batches)
     kinds = [b[1] for b in batches]
@@ -47,7 +50,10 @@ def test_every_file_loads_and_the_cumulative_months_are_not_counted_twice(built)
     # The three cumulative files re-send the earlier months: only their new loans are new.
     cumulative = ledgers[-3:]
     assert [re.search(r"1-(\d+)月", b[0]).group(1) for b in cumulative] == ["8", "9", "10"]
-    assert cumulative[1][6] == cumulative[0][3] and cumulative[2][4] + cumulative[2][5] + cumulative[2][6] == cumulative[2][3]
+    assert (
+        cumulative[1][6] == cumulative[0][3]
+        and cumulative[2][4] + cumulative[2][5] + cumulative[2][6] == cumulative[2][3]
+    )
     assert cumulative[2][5] == len(city.corrections) == 3  # the latest file corrected the earlier slips
 
     count, total = rows(store, "SELECT count(*), sum(amount_yuan) FROM v_loans")[0]
@@ -66,10 +72,13 @@ def test_history_runs_to_last_month_with_targets_every_year_and_districts_differ
     assert summary["years"] == list(range(2021, 2027))
     with store.read() as con:
         assert metrics.years_with_data(con) == list(range(2026, 2020, -1))
-        per_year = con.execute("SELECT year, count(DISTINCT scope), count(*) FROM v_targets GROUP BY year ORDER BY year").fetchall()
+        per_year = con.execute(
+            "SELECT year, count(DISTINCT scope), count(*) FROM v_targets GROUP BY year ORDER BY year"
+        ).fetchall()
         city_vs_sum = con.execute(
             """SELECT year, metric, sum(value) FILTER (WHERE scope = 'CITY'), sum(value) FILTER (WHERE scope <> 'CITY')
-               FROM v_targets GROUP BY year, metric""").fetchall()
+               FROM v_targets GROUP BY year, metric"""
+        ).fetchall()
         districts = con.execute("SELECT count(*) FROM v_districts").fetchall()[0][0]
         demo_flag = con.execute("SELECT value FROM meta WHERE key = 'demo'").fetchall()
     assert districts == len(city.districts) == 10
@@ -129,8 +138,14 @@ def test_loans_look_like_a_real_ledger():
     assert loans.groupby("uscc")["enterprise_name"].nunique().max() == 1
     assert 200 <= loans["uscc"].nunique() <= 700
     registered = loans["reg_no"].dropna()
-    assert registered.is_unique and registered.str.fullmatch(r"Y20\d{2}99\d{10}").all() and len(registered) > 0.8 * len(loans)
-    for cell, pledge_type, day, count in zip(loans["patent_numbers"], loans["pledge_type"], loans["loan_date"], loans["patent_count"]):
+    assert (
+        registered.is_unique
+        and registered.str.fullmatch(r"Y20\d{2}99\d{10}").all()
+        and len(registered) > 0.8 * len(loans)
+    )
+    for cell, pledge_type, day, count in zip(
+        loans["patent_numbers"], loans["pledge_type"], loans["loan_date"], loans["patent_count"]
+    ):
         tokens = cell.split("、")
         assert 1 <= len(tokens) == count <= 5
         for token in tokens:
@@ -141,7 +156,12 @@ def test_loans_look_like_a_real_ledger():
             assert int(number[:4]) <= day.year
             assert patent_type == ("发明专利" if pledge_type == "混合" else pledge_type)
     types = loans["pledge_type"].value_counts(normalize=True)
-    assert types["发明专利"] > 0.6 and types["实用新型"] > 0.05 and 0.01 < types["商标"] < 0.15 and 0.01 < types["混合"] < 0.15
+    assert (
+        types["发明专利"] > 0.6
+        and types["实用新型"] > 0.05
+        and 0.01 < types["商标"] < 0.15
+        and 0.01 < types["混合"] < 0.15
+    )
 
     # Amounts, growth, seasons, 首贷, 贴息.
     amount = loans["amount_wan"]
@@ -174,10 +194,13 @@ def test_targets_grow_and_the_city_is_above_its_districts():
     assert (targets[demo.TARGET_COLUMNS[2:]] > 0).all().all()
 
 
-@pytest.mark.parametrize("today, files", [
-    (dt.date(2027, 1, 10), ["1-10月", "1-11月", "1-12月"]),  # January: last year is complete
-    (dt.date(2027, 2, 3), ["1-1月"]),  # February: one month of this year, nothing to correct yet
-])
+@pytest.mark.parametrize(
+    "today, files",
+    [
+        (dt.date(2027, 1, 10), ["1-10月", "1-11月", "1-12月"]),  # January: last year is complete
+        (dt.date(2027, 2, 3), ["1-1月"]),  # February: one month of this year, nothing to correct yet
+    ],
+)
 def test_early_in_the_year(tmp_path, today, files):
     city = demo.generate(today=today, scale=0.2)
     end = today.replace(day=1) - dt.timedelta(days=1)

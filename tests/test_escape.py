@@ -57,6 +57,7 @@ ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
+
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory) -> Store:
     return payload_city(tmp_path_factory.mktemp("hostile"))
@@ -67,9 +68,14 @@ def test_the_loader_keeps_the_payloads_as_written(hostile):
         names = dict(con.execute("SELECT uscc, name FROM enterprises WHERE uscc LIKE '91990105%'").fetchall())
         district = con.execute("SELECT name, aliases FROM v_districts WHERE code = ?", [CODE]).fetchall()[0]
         empty = con.execute("SELECT name FROM v_districts WHERE code = ?", [EMPTY_CODE]).fetchall()[0][0]
-        banks = {r[0] for r in con.execute("SELECT DISTINCT bank FROM v_loans WHERE district_code = ?", [CODE]).fetchall()}
-        sources = con.execute("SELECT DISTINCT file_name, source_sheet FROM v_loans l JOIN batches b ON b.id = l.batch_id "
-                              "WHERE district_code = ?", [CODE]).fetchall()
+        banks = {
+            r[0] for r in con.execute("SELECT DISTINCT bank FROM v_loans WHERE district_code = ?", [CODE]).fetchall()
+        }
+        sources = con.execute(
+            "SELECT DISTINCT file_name, source_sheet FROM v_loans l JOIN batches b ON b.id = l.batch_id "
+            "WHERE district_code = ?",
+            [CODE],
+        ).fetchall()
     assert names == ENTERPRISES
     assert district == (DISTRICT, [ALIAS]) and empty == EMPTY_DISTRICT
     assert banks == set(BANKS)
@@ -101,11 +107,23 @@ def test_md_escapes_every_punctuation_character_and_loses_nothing(payload):
     assert shown(escaped) == payload
 
 
-@pytest.mark.parametrize("payload, joined", [  # ‸ marks where the word joiner goes
-    (":smile:", ":‸smile:"), (":material_home:", ":‸material_home:"), ("a:streamlit:b", "a:‸streamlit:b"),
-    ("a -> b", "a -‸> b"), ("<-> x", "<‸-> x"), ("-- ", "-‸- "), ("x >=", "x >‸="), ("x ~= y", "x ~‸= y"),
-    ("10:30", "10:30"), ("a->b", "a->b"), ("x--y", "x--y"), ("文件：a:b", "文件：a:b"),
-])
+@pytest.mark.parametrize(
+    "payload, joined",
+    [  # ‸ marks where the word joiner goes
+        (":smile:", ":‸smile:"),
+        (":material_home:", ":‸material_home:"),
+        ("a:streamlit:b", "a:‸streamlit:b"),
+        ("a -> b", "a -‸> b"),
+        ("<-> x", "<‸-> x"),
+        ("-- ", "-‸- "),
+        ("x >=", "x >‸="),
+        ("x ~= y", "x ~‸= y"),
+        ("10:30", "10:30"),
+        ("a->b", "a->b"),
+        ("x--y", "x--y"),
+        ("文件：a:b", "文件：a:b"),
+    ],
+)
 def test_md_breaks_what_streamlit_rewrites_after_parsing(payload, joined):
     # Shortcodes become emoji, icons or the Streamlit logo and a lone -> or -- an arrow or a dash,
     # in text a backslash no longer guards. A word joiner splits exactly those sequences.
@@ -255,9 +273,13 @@ def _act(page: str, user: auth.User, seen: set) -> None:
         assert_escaped(at, f"{page} undone", seen)
     elif stem == "upload" and user.can("analyst"):
         good = xlsx_bytes([HEADER, [ITALIC, uscc(50), ALIAS, RED, None, "Y1", 10, "2025-06-30", "否", None]], sheet=TEX)
-        broken = xlsx_bytes([HEADER, [HEADING, uscc(51), HEADING, BOLD, None, "Y2", 10, "2025-06-30", "否", None]], sheet=SHEET)
+        broken = xlsx_bytes(
+            [HEADER, [HEADING, uscc(51), HEADING, BOLD, None, "Y2", 10, "2025-06-30", "否", None]], sheet=SHEET
+        )
         at = _alone(page, user)
-        at.file_uploader(key="uploads").set_value([(f"{LINK}.xlsx", good, XLSX), (f"{HEADING}.xlsx", broken, XLSX)]).run()
+        at.file_uploader(key="uploads").set_value(
+            [(f"{LINK}.xlsx", good, XLSX), (f"{HEADING}.xlsx", broken, XLSX)]
+        ).run()
         assert_escaped(at, page, seen)
         at.button(key="confirm_0").click().run()
         assert any("已导入" in s.value for s in at.success)
@@ -302,9 +324,21 @@ def test_every_page_shows_payload_names_escaped(tmp_path, monkeypatch, who):
     # the file and sheet names on the upload page.
     expected = {("overview", LINK), ("districts", LINK), *(("enterprises", name) for name in ENTERPRISES.values())}
     if who == "admin":
-        expected |= {("overview", ADMIN), ("bulletin", LINK), ("bulletin", BOLD), ("bulletin", TEX),
-                     ("districts", EMPTY_DISTRICT), ("history", UNDOER), ("history", IMG), ("upload", LINK),
-                     ("upload", TEX), ("upload", HEADING), ("upload", IMG), ("accounts", ADMIN), ("accounts", VIEWER)}
+        expected |= {
+            ("overview", ADMIN),
+            ("bulletin", LINK),
+            ("bulletin", BOLD),
+            ("bulletin", TEX),
+            ("districts", EMPTY_DISTRICT),
+            ("history", UNDOER),
+            ("history", IMG),
+            ("upload", LINK),
+            ("upload", TEX),
+            ("upload", HEADING),
+            ("upload", IMG),
+            ("accounts", ADMIN),
+            ("accounts", VIEWER),
+        }
     else:
         expected |= {("overview", VIEWER)}
     assert expected <= seen, expected - seen

@@ -24,8 +24,14 @@ def start_load(path, db, pause: float | None = None) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     if pause:
         env["PLEDGE_FAULT_PAUSE_BEFORE_COMMIT"] = str(pause)
-    return subprocess.Popen([sys.executable, "-m", "etl", "load", str(path), "--db", str(db)], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "etl", "load", str(path), "--db", str(db)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def test_a_load_killed_before_commit_leaves_the_database_as_it_was(tmp_path):

@@ -43,13 +43,19 @@ MACROS = ("含有宏", "另存为", "Excel工作簿(*.xlsx)")
 
 CASES = {
     # far-away cells and huge ranges
-    "far cell, honest dimension": Case("远处单元格.xlsx", hostile.far_cell_honest, ("工作表“台账”", "1,048,576行×16,384列", "删除多余的行和列")),
+    "far cell, honest dimension": Case(
+        "远处单元格.xlsx", hostile.far_cell_honest, ("工作表“台账”", "1,048,576行×16,384列", "删除多余的行和列")
+    ),
     "far cell, lying dimension": Case("远处单元格.xlsx", hostile.far_cell_lying, (*ABORTED, "删除多余的行列")),
     "far cell, no dimension": Case("远处单元格.xlsx", hostile.far_cell_no_dimension, (*ABORTED, "删除多余的行列")),
     "far cell within the cell budget": Case("远处单元格.xlsx", hostile.far_cell_within_budget, names=(NAME,)),
-    "huge dimension, no cells": Case("空表.xlsx", hostile.huge_dimension_no_cells, ("工作表“台账”", "1,048,576行×16,384列")),
+    "huge dimension, no cells": Case(
+        "空表.xlsx", hostile.huge_dimension_no_cells, ("工作表“台账”", "1,048,576行×16,384列")
+    ),
     "a million styled empty rows": Case("带格式空行.xlsx", hostile.million_styled_empty_rows, names=(NAME,)),
-    "a million filled rows": Case("百万行.xlsx", hostile.million_rows, ("工作表“台账”", "1,000,001行", "上限300,000行", "拆分")),
+    "a million filled rows": Case(
+        "百万行.xlsx", hostile.million_rows, ("工作表“台账”", "1,000,001行", "上限300,000行", "拆分")
+    ),
     # XML
     "100k nested elements in the sheet": Case("嵌套.xlsx", hostile.deeply_nested_sheet, names=(NAME,)),
     "100k nested runs in a shared string": Case("嵌套.xlsx", hostile.deeply_nested_shared_string, names=(NAME,)),
@@ -58,14 +64,22 @@ CASES = {
     # zip bombs and string bombs
     "zip bomb, honest sizes": Case("压缩炸弹.xlsx", hostile.zip_bomb_honest, ("解压后达2048MB", "超过上限500MB")),
     "zip bomb claiming 64 KB": Case("压缩炸弹.xlsx", hostile.zip_bomb_lying, DAMAGED),
-    "zip bomb claiming 4 KB": Case("压缩炸弹.xlsx", hostile.zip_bomb_lying_4k, ("Excel文件已损坏", "压缩结构无效", "重新导出")),
+    "zip bomb claiming 4 KB": Case(
+        "压缩炸弹.xlsx", hostile.zip_bomb_lying_4k, ("Excel文件已损坏", "压缩结构无效", "重新导出")
+    ),
     "a 100 MB shared string in 30 cells": Case("长字符串.xlsx", hostile.shared_string_bomb, ABORTED),
-    "a 100 MB enterprise name": Case("长字符串.xlsx", hostile.shared_string_100mb_name, ("工作表“台账”第2行A列", "104,857,600个字符", "上限32,767个字符")),
+    "a 100 MB enterprise name": Case(
+        "长字符串.xlsx",
+        hostile.shared_string_100mb_name,
+        ("工作表“台账”第2行A列", "104,857,600个字符", "上限32,767个字符"),
+    ),
     "a million shared strings": Case("百万字符串.xlsx", hostile.million_shared_strings, names=(NAME,)),
     # content that is not what it says
     "NUL bytes in cell text": Case("空字符.xlsx", hostile.nul_in_cell_text, names=("乙科技有限公司",)),
     "NUL bytes in a CSV": Case("空字符.csv", hostile.nul_in_csv, ("CSV文件含有空字符", "另存为 .xlsx")),
-    "GBK CSV with a UTF-8 row": Case("混合编码.csv", hostile.mixed_encoding_csv, ("混用了两种编码", "第3行", "UTF-8", "GBK", "乱码")),
+    "GBK CSV with a UTF-8 row": Case(
+        "混合编码.csv", hostile.mixed_encoding_csv, ("混用了两种编码", "第3行", "UTF-8", "GBK", "乱码")
+    ),
     "CSV with an unclosed quote": Case("引号.csv", hostile.csv_unclosed_quote, ("引号没有配对",)),
     "CSV line of two million commas": Case("逗号.csv", hostile.csv_of_commas, ("逗号.csv", "2,000,001列")),
     "macro workbook renamed .xlsx": Case("宏.xlsx", hostile.macro_workbook_renamed, MACROS),
@@ -160,7 +174,9 @@ def test_an_external_link_is_read_without_being_fetched(city):
         server.listen()
         server.settimeout(0.5)
         port = server.getsockname()[1]
-        parsed = pipeline.parse_bytes(city, hostile.external_link(f"http://127.0.0.1:{port}/银行底稿.xlsx"), "外部链接.xlsx")
+        parsed = pipeline.parse_bytes(
+            city, hostile.external_link(f"http://127.0.0.1:{port}/银行底稿.xlsx"), "外部链接.xlsx"
+        )
         with pytest.raises(socket.timeout):
             server.accept()
     assert parsed.ok, [str(i) for i in parsed.errors]
@@ -181,7 +197,9 @@ def big_csv_ledger(rows: int = 100_000) -> bytes:
 
 def test_a_child_killed_mid_parse_refuses_that_file_and_the_next_parse_works(city):
     answers = []
-    parsing = threading.Thread(target=lambda: answers.append(pipeline.parse_bytes(city, big_csv_ledger(), "全年台账.csv")))
+    parsing = threading.Thread(
+        target=lambda: answers.append(pipeline.parse_bytes(city, big_csv_ledger(), "全年台账.csv"))
+    )
     parsing.start()
     deadline = time.monotonic() + 30
     while not sandbox.running_children():

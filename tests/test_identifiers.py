@@ -30,12 +30,15 @@ def test_uscc_check_character_by_hand():
     assert uscc_check_char("91110000710925462") == "X"
 
 
-@pytest.mark.parametrize("code, reason", [
-    ("91110000710925462Y", "校验位错误（按前17位应为X）"),
-    ("9111000071092546", "应为18位，实为16位"),
-    ("91110000710925462I", "不允许的字符“I”"),
-    ("9111000O71092546SX", "不允许的字符“OS”"),
-])
+@pytest.mark.parametrize(
+    "code, reason",
+    [
+        ("91110000710925462Y", "校验位错误（按前17位应为X）"),
+        ("9111000071092546", "应为18位，实为16位"),
+        ("91110000710925462I", "不允许的字符“I”"),
+        ("9111000O71092546SX", "不允许的字符“OS”"),
+    ],
+)
 def test_invalid_usccs_say_why(code, reason):
     assert reason in uscc_problem(code)
 
@@ -61,10 +64,16 @@ def test_patent_check_digit_by_hand():
     assert patent_check_char("202320000013") == "3"
 
 
-@pytest.mark.parametrize("number, kind", [
-    ("202310123456.6", "发明专利"), ("202320123456.1", "实用新型"),
-    ("ZL2023301234560", None), ("202380000001.8", None), ("202390000001.6", None),
-])
+@pytest.mark.parametrize(
+    "number, kind",
+    [
+        ("202310123456.6", "发明专利"),
+        ("202320123456.1", "实用新型"),
+        ("ZL2023301234560", None),
+        ("202380000001.8", None),
+        ("202390000001.6", None),
+    ],
+)
 def test_type_comes_from_the_fifth_digit(number, kind):
     digits = number.removeprefix("ZL").replace(".", "")[:12]
     check = patent_check_char(digits)
@@ -74,8 +83,9 @@ def test_type_comes_from_the_fifth_digit(number, kind):
     assert parse_patent_number(f"ZL{digits}{check}") == (parsed_number, parsed_type)  # dot and ZL optional
 
 
-@pytest.mark.parametrize("token, reason", [("201310699744.3", "校验位错误（应为2）"), ("2013106997.2", "格式不对"),
-                                           ("202340123456.1", None)])
+@pytest.mark.parametrize(
+    "token, reason", [("201310699744.3", "校验位错误（应为2）"), ("2013106997.2", "格式不对"), ("202340123456.1", None)]
+)
 def test_bad_patent_numbers(token, reason):
     with pytest.raises(ValueError) as error:
         digits = token.split(".")[0]
@@ -86,7 +96,10 @@ def test_bad_patent_numbers(token, reason):
 def test_a_cell_with_several_patents():
     cell = "ZL201310699744.2、202310123456.6；ZL201310699744.2\n202320123456.1"
     assert n.patent_numbers(cell) == [
-        ("201310699744.2", "发明专利"), ("202310123456.6", "发明专利"), ("202320123456.1", "实用新型")]
+        ("201310699744.2", "发明专利"),
+        ("202310123456.6", "发明专利"),
+        ("202320123456.1", "实用新型"),
+    ]
     assert n.patent_numbers("12345678、ZL201310699744.2", "混合")[0] == ("12345678", "商标")
     assert n.patent_numbers("12345678", "商标") == [("12345678", "商标")]
     with pytest.raises(n.Invalid, match="校验位"):
@@ -94,33 +107,64 @@ def test_a_cell_with_several_patents():
 
 
 # -- dates ---------------------------------------------------------------------------------
-@pytest.mark.parametrize("cell", [
-    45721, 45721.0, "45721", "2025年3月5日", "2025.3.5", "2025/03/05", "2025-03-05", "20250305",
-    "２０２５－０３－０５", "2025-03-05 00:00:00", dt.datetime(2025, 3, 5, 14, 30), dt.date(2025, 3, 5),
-])
+@pytest.mark.parametrize(
+    "cell",
+    [
+        45721,
+        45721.0,
+        "45721",
+        "2025年3月5日",
+        "2025.3.5",
+        "2025/03/05",
+        "2025-03-05",
+        "20250305",
+        "２０２５－０３－０５",
+        "2025-03-05 00:00:00",
+        dt.datetime(2025, 3, 5, 14, 30),
+        dt.date(2025, 3, 5),
+    ],
+)
 def test_dates_in_every_form(cell):
     assert n.date(cell) == dt.date(2025, 3, 5)  # Excel serial 45721 = 1899-12-30 + 45721 days
 
 
-@pytest.mark.parametrize("cell, reason", [("2025-02-30", "不存在"), ("2025年13月1日", "不存在"), ("上月", "不是可识别的日期"),
-                                          (12, "不是有效的日期"), (None, "为空")])
+@pytest.mark.parametrize(
+    "cell, reason",
+    [
+        ("2025-02-30", "不存在"),
+        ("2025年13月1日", "不存在"),
+        ("上月", "不是可识别的日期"),
+        (12, "不是有效的日期"),
+        (None, "为空"),
+    ],
+)
 def test_impossible_dates(cell, reason):
     with pytest.raises(n.Invalid, match=reason):
         n.date(cell)
 
 
 # -- money and counts ----------------------------------------------------------------------
-@pytest.mark.parametrize("cell, unit, yuan", [
-    (500, "万元", "5000000.00"), ("1,234.5", "万元", "12345000.00"), ("１２３４", "万元", "12340000.00"),
-    ("5,000,000", "元", "5000000.00"), (1.2, "亿元", "120000000.00"), ("300万", "元", "3000000.00"),
-    ("0.5亿元", "万元", "50000000.00"), ("￥80万元", "元", "800000.00"), (0.123456, "万元", "1234.56"),
-])
+@pytest.mark.parametrize(
+    "cell, unit, yuan",
+    [
+        (500, "万元", "5000000.00"),
+        ("1,234.5", "万元", "12345000.00"),
+        ("１２３４", "万元", "12340000.00"),
+        ("5,000,000", "元", "5000000.00"),
+        (1.2, "亿元", "120000000.00"),
+        ("300万", "元", "3000000.00"),
+        ("0.5亿元", "万元", "50000000.00"),
+        ("￥80万元", "元", "800000.00"),
+        (0.123456, "万元", "1234.56"),
+    ],
+)
 def test_money_in_yuan(cell, unit, yuan):
     assert n.positive_money_yuan(cell, unit) == Decimal(yuan)
 
 
-@pytest.mark.parametrize("cell, reason", [(0, "大于0"), (-5, "大于0"), ("约五百万", "不是数字"), (None, "为空"),
-                                          ("nan", "不是数字")])
+@pytest.mark.parametrize(
+    "cell, reason", [(0, "大于0"), (-5, "大于0"), ("约五百万", "不是数字"), (None, "为空"), ("nan", "不是数字")]
+)
 def test_bad_amounts(cell, reason):
     with pytest.raises(n.Invalid, match=reason):
         n.positive_money_yuan(cell, "万元")

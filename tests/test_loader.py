@@ -10,7 +10,17 @@ import xlwt
 from etl import load, pipeline
 from tests.fixtures import PATENT_INVENTION, PATENT_INVENTION_2, USCC_A, USCC_B, write, xlsx_bytes
 
-HEADER = ["企业名称", "统一社会信用代码", "所属区县", "质权人", "质押专利号", "质押登记号", "贷款金额(万元)", "放款日期", "是否首贷"]
+HEADER = [
+    "企业名称",
+    "统一社会信用代码",
+    "所属区县",
+    "质权人",
+    "质押专利号",
+    "质押登记号",
+    "贷款金额(万元)",
+    "放款日期",
+    "是否首贷",
+]
 JAN = [
     ["甲科技有限公司", USCC_A, "东湖区", "工行东湖支行", PATENT_INVENTION, "R1", 500, "2025-01-10", "是"],
     ["乙材料股份有限公司", USCC_B, "西山区", "建设银行西山支行", PATENT_INVENTION_2, "R2", 800, "2025-01-20", "是"],
@@ -78,8 +88,10 @@ def test_without_registration_numbers_the_key_is_uscc_bank_date_amount(store, tm
 
 
 def test_yuan_and_wan_give_the_same_yuan(store, tmp_path):
-    in_yuan = [["企业名称", "统一社会信用代码", "所属区县", "贷款银行", "质押金额(元)", "放款日期"],
-               ["甲科技有限公司", USCC_A, "东湖区", "工行", "5,000,000", "2025-01-10"]]
+    in_yuan = [
+        ["企业名称", "统一社会信用代码", "所属区县", "贷款银行", "质押金额(元)", "放款日期"],
+        ["甲科技有限公司", USCC_A, "东湖区", "工行", "5,000,000", "2025-01-10"],
+    ]
     loaded(store, tmp_path, "yuan.xlsx", xlsx_bytes(in_yuan))
     assert current(store)[0][3] == 5_000_000
 
@@ -123,18 +135,30 @@ def test_headers_with_line_breaks_full_width_brackets_and_spaces(store, tmp_path
 
 
 def test_two_sheets_of_the_same_ledger_load_together_and_other_sheets_are_noted(store, tmp_path):
-    data = xlsx_bytes([HEADER, JAN[0]], sheet="工行", extra_sheets={"建行": [HEADER, JAN[1]], "说明": [["填表说明：金额单位为万元"]]})
+    data = xlsx_bytes(
+        [HEADER, JAN[0]], sheet="工行", extra_sheets={"建行": [HEADER, JAN[1]], "说明": [["填表说明：金额单位为万元"]]}
+    )
     parsed, _ = loaded(store, tmp_path, "banks.xlsx", data)
     assert parsed.sheets == ["工行", "建行"] and len(current(store)) == 2
     assert any("说明" in w.message for w in parsed.warnings)
 
 
 def test_errors_name_the_excel_row_below_title_lines(store, tmp_path):
-    rows = [["2025年1月全市知识产权质押融资情况统计表"], ["单位：万元"], HEADER, *JAN,
-            ["丙公司", USCC_B[:-1] + "0", "东湖区", "工行", None, "R9", 100, "2025-01-30", "否"]]
+    rows = [
+        ["2025年1月全市知识产权质押融资情况统计表"],
+        ["单位：万元"],
+        HEADER,
+        *JAN,
+        ["丙公司", USCC_B[:-1] + "0", "东湖区", "工行", None, "R9", 100, "2025-01-30", "否"],
+    ]
     parsed = pipeline.parse_bytes(store, xlsx_bytes(rows, sheet="台账"), "bad.xlsx")
     error = parsed.errors[0]
-    assert (error.sheet, error.row, error.column, error.value) == ("台账", 6, "统一社会信用代码（B列）", USCC_B[:-1] + "0")
+    assert (error.sheet, error.row, error.column, error.value) == (
+        "台账",
+        6,
+        "统一社会信用代码（B列）",
+        USCC_B[:-1] + "0",
+    )
     assert "校验位错误" in error.message
     assert current(store) == []
 

@@ -37,7 +37,9 @@ def test_city_figures(city):
     assert row["enterprises"] == 3
     assert row["first_time_enterprises"] == 2
     assert row["subsidy"] == 15 * WAN
-    assert row["inclusive_share"] == pytest.approx(3 / 4)  # 2500万 is above the 2024+ threshold of 2000万; 2000万 is not
+    assert row["inclusive_share"] == pytest.approx(
+        3 / 4
+    )  # 2500万 is above the 2024+ threshold of 2000万; 2000万 is not
     assert row["per_enterprise"] == pytest.approx(6500 * WAN / 3)
 
 

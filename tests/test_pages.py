@@ -16,7 +16,13 @@ from tests.fixtures import USCC_B
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
-PAGES = ["app_pages/overview.py", "app_pages/districts.py", "app_pages/enterprises.py", "app_pages/banks.py", "app_pages/bulletin.py"]
+PAGES = [
+    "app_pages/overview.py",
+    "app_pages/districts.py",
+    "app_pages/enterprises.py",
+    "app_pages/banks.py",
+    "app_pages/bulletin.py",
+]
 
 
 def open_app(db: Path, monkeypatch, page: str | None = None) -> AppTest:

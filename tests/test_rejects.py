@@ -54,8 +54,11 @@ CASES = {
     "csv that is a workbook": ("a.csv", xlsx_bytes([HEADER, GOOD]), "是Excel工作簿而非CSV"),
     "binary csv": ("a.csv", b"\x00\x01\x02abc\x00", "二进制"),
     "no header": ("a.xlsx", xlsx_bytes([["随便写的一段话"], ["另一行", 1, 2]]), "找不到表头"),
-    "required column missing": ("a.xlsx", xlsx_bytes([[h for h in HEADER if h != "统一社会信用代码"],
-                                                      [v for v in GOOD if v != USCC_A]]), "缺少必填列“统一社会信用代码”"),
+    "required column missing": (
+        "a.xlsx",
+        xlsx_bytes([[h for h in HEADER if h != "统一社会信用代码"], [v for v in GOOD if v != USCC_A]]),
+        "缺少必填列“统一社会信用代码”",
+    ),
     "header only": ("a.xlsx", xlsx_bytes([HEADER]), "没有数据行"),
     "uscc checksum": ("a.xlsx", ledger((1, USCC_B[:-1] + "0")), "校验位错误"),
     "uscc length": ("a.xlsx", ledger((1, USCC_A[:-2])), "应为18位"),
@@ -68,11 +71,21 @@ CASES = {
     "amount in words": ("a.xlsx", ledger((5, "约五百万")), "不是数字"),
     "unknown district": ("a.xlsx", ledger((2, "火星区")), "不在本市区县名单中"),
     "blank enterprise": ("a.xlsx", ledger((0, None)), "企业名称为空"),
-    "targets negative and unknown": ("2025年目标.xlsx", xlsx_bytes([["2025年度目标"], ["区县", "质押融资金额(亿元)"],
-                                                                 ["东湖区", -1], ["火星区", 1]]), "负数"),
-    "targets without a year": ("目标.xlsx", xlsx_bytes([["区县", "质押融资金额(亿元)"], ["东湖区", 1]]), "无法确定目标所属年度"),
-    "district list bad code": ("名单.xlsx", xlsx_bytes([["区县名称", "行政区划代码"], ["东湖区", "99010"], ["东湖区", "990102"]]),
-                               "6位数字"),
+    "targets negative and unknown": (
+        "2025年目标.xlsx",
+        xlsx_bytes([["2025年度目标"], ["区县", "质押融资金额(亿元)"], ["东湖区", -1], ["火星区", 1]]),
+        "负数",
+    ),
+    "targets without a year": (
+        "目标.xlsx",
+        xlsx_bytes([["区县", "质押融资金额(亿元)"], ["东湖区", 1]]),
+        "无法确定目标所属年度",
+    ),
+    "district list bad code": (
+        "名单.xlsx",
+        xlsx_bytes([["区县名称", "行政区划代码"], ["东湖区", "99010"], ["东湖区", "990102"]]),
+        "6位数字",
+    ),
 }
 
 

@@ -31,8 +31,10 @@ def test_query_parameters_do_not_sign_anyone_in(city, monkeypatch):
 
 
 def test_error_report_neutralises_formulas_from_the_file(store):
-    rows = [["企业名称", "统一社会信用代码", "所属区县", "质权人", "贷款金额(万元)", "放款日期"],
-            ["=HYPERLINK(\"http://evil\",\"点我\")", USCC_A, "@SUM(A1)", "+cmd", "-1", "2025-01-10"]]
+    rows = [
+        ["企业名称", "统一社会信用代码", "所属区县", "质权人", "贷款金额(万元)", "放款日期"],
+        ['=HYPERLINK("http://evil","点我")', USCC_A, "@SUM(A1)", "+cmd", "-1", "2025-01-10"],
+    ]
     parsed = pipeline.parse_bytes(store, workbook(rows), "evil.xlsx")
     assert parsed.errors
     sheet = openpyxl.load_workbook(io.BytesIO(error_report_xlsx(parsed))).active

@@ -21,6 +21,7 @@ from tests.fixtures import EMPTY_FONTCONFIG, without_chart_packages
 
 ROOT = Path(__file__).resolve().parent.parent
 
+
 def _script(path: Path, body: str) -> None:
     path.write_text("#!/bin/bash\n" + body)
     path.chmod(0o755)
@@ -35,15 +36,18 @@ def fake_machine(folder: Path, *, uid: int = 1000, sudo: str | None = None, apt_
     for name in ("requirements.txt", "requirements-dev.txt"):
         shutil.copy(ROOT / name, folder / name)
     (folder / ".venv" / "bin").mkdir(parents=True)
-    _script(folder / ".venv" / "bin" / "python", f"""echo "python $*" >> "$CALLS"
+    _script(
+        folder / ".venv" / "bin" / "python",
+        f"""echo "python $*" >> "$CALLS"
 [ "$1 $2" = "-m pledge.render" ] && exec {sys.executable} "$@"
 exit 0
-""")
+""",
+    )
     env = {**os.environ, **without_chart_packages(folder), "CALLS": str(folder / "calls"), "PYTHONPATH": str(ROOT)}
     for name in ("PLEDGE_DB", "BROWSER_PATH"):
         env.pop(name, None)
     bin_dir = Path(env["PATH"])
-    _script(bin_dir / "id", f'echo {uid}\n')
+    _script(bin_dir / "id", f"echo {uid}\n")
     _script(bin_dir / "apt-get", f'echo "apt-get $*" >> "$CALLS"\nexit {apt_status}\n')
     if sudo == "password":
         _script(bin_dir / "sudo", 'echo "sudo $*" >> "$CALLS"\necho "sudo: a password is required" >&2\nexit 1\n')

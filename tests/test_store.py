@@ -32,8 +32,13 @@ def _hold_write_lock(db: Path, seconds: float) -> subprocess.Popen:
             time.sleep({seconds})
         """
     )
-    proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     assert proc.stdout.readline().strip() == "holding"
     return proc
 
@@ -41,9 +46,11 @@ def _hold_write_lock(db: Path, seconds: float) -> subprocess.Popen:
 def test_new_file_gets_the_current_schema(empty_store):
     with empty_store.read() as con:
         assert schema.current_version(con) == schema.SCHEMA_VERSION
-        types = dict(con.execute(
-            "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'loans'"
-        ).fetchall())
+        types = dict(
+            con.execute(
+                "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'loans'"
+            ).fetchall()
+        )
     assert types["amount_yuan"].startswith("DECIMAL") and types["subsidy_yuan"].startswith("DECIMAL")
 
 

@@ -26,8 +26,25 @@ def test_ledger_template_has_drop_downs_and_its_example_row_is_skipped(store, tm
     assert validations["C3"] == "选项!$A$1:$A$2" and validations["E3"].startswith("选项!$B$1")
     assert book["选项"].sheet_state == "hidden"
     # filled in by a bank: the example row stays, one real row is added
-    sheet.append(["甲科技有限公司", "91110000710925462X", "东湖区", "工行东湖支行", "发明专利", "ZL201310699744.2", 1,
-                  "Y2026000000099", dt.date(2026, 3, 1), 800, dt.date(2026, 3, 9), 12, 3.2, "是", None])
+    sheet.append(
+        [
+            "甲科技有限公司",
+            "91110000710925462X",
+            "东湖区",
+            "工行东湖支行",
+            "发明专利",
+            "ZL201310699744.2",
+            1,
+            "Y2026000000099",
+            dt.date(2026, 3, 1),
+            800,
+            dt.date(2026, 3, 9),
+            12,
+            3.2,
+            "是",
+            None,
+        ]
+    )
     buffer = io.BytesIO()
     book.save(buffer)
     parsed, result = pipeline.import_path(store, write(tmp_path, "filled.xlsx", buffer.getvalue()), user="bank")
@@ -69,8 +86,10 @@ def test_bulletin_page_without_chromium_still_works_and_says_what_to_install(cit
     at = AppTest.from_file(str(ROOT / "app_pages/bulletin.py"), default_timeout=60).run()
     assert not at.exception and not at.error
     notes = [i.value for i in at.info]
-    assert any("chromium（" in n and "fonts-noto-cjk（" in n and "sudo apt-get install chromium fonts-noto-cjk" in n
-               for n in notes), notes
+    assert any(
+        "chromium（" in n and "fonts-noto-cjk（" in n and "sudo apt-get install chromium fonts-noto-cjk" in n
+        for n in notes
+    ), notes
     assert at.title[0].value == "月度通报"
     assert any("2025年7月全市知识产权质押融资工作通报" in m.value for m in at.markdown)
     labels = [b.label for b in at.get("download_button")]
@@ -106,8 +125,15 @@ def test_bulletin_page_says_when_drawing_the_charts_fails_and_still_gives_the_wo
 def test_compose_keeps_the_grid_as_an_archived_spreadsheet(city):
     import pandas as pd
 
-    grid = pd.DataFrame({"name": ["全市", "东湖区"], "loan_amount": [2.0, 1.0], "invention_patents": [None, 2],
-                         "enterprises": [None, None], "first_time_enterprises": [None, None]})
+    grid = pd.DataFrame(
+        {
+            "name": ["全市", "东湖区"],
+            "loan_amount": [2.0, 1.0],
+            "invention_patents": [None, 2],
+            "enterprises": [None, None],
+            "first_time_enterprises": [None, None],
+        }
+    )
     parsed, result = compose.save_targets(city, 2025, grid, "analyst")
     with city.read() as con:
         archive = con.execute("SELECT archive_path FROM batches WHERE id = ?", [result.batch_id]).fetchall()[0][0]

@@ -59,18 +59,22 @@ def test_a_broken_file_shows_errors_and_cannot_be_confirmed(city, monkeypatch):
 
 
 def test_targets_saved_from_the_grid_become_an_undoable_batch(city):
-    grid = pd.DataFrame({
-        "name": ["全市", "东湖区", "西山区", "高新技术产业开发区", "临江县"],
-        "loan_amount": [3.0, 1.2, 0.5, 0.6, None],
-        "invention_patents": [None, 3, 1, 1, None],
-        "enterprises": [None] * 5,
-        "first_time_enterprises": [None] * 5,
-    })
+    grid = pd.DataFrame(
+        {
+            "name": ["全市", "东湖区", "西山区", "高新技术产业开发区", "临江县"],
+            "loan_amount": [3.0, 1.2, 0.5, 0.6, None],
+            "invention_patents": [None, 3, 1, 1, None],
+            "enterprises": [None] * 5,
+            "first_time_enterprises": [None] * 5,
+        }
+    )
     parsed, result = compose.save_targets(city, 2025, grid, "analyst")
     assert result is not None, [str(i) for i in parsed.issues]
     with city.read() as con:
         targets = metrics.targets_grid(con, 2025).set_index("name")
-        batch = con.execute("SELECT kind, user_name, file_name FROM batches WHERE id = ?", [result.batch_id]).fetchall()[0]
+        batch = con.execute(
+            "SELECT kind, user_name, file_name FROM batches WHERE id = ?", [result.batch_id]
+        ).fetchall()[0]
     assert targets.loc["全市", "loan_amount"] == pytest.approx(3.0)
     assert targets.loc["东湖区", "loan_amount"] == pytest.approx(1.2)
     assert batch[0] == "targets" and batch[1] == "analyst" and "在线编辑" in batch[2]
@@ -82,13 +86,15 @@ def test_targets_saved_from_the_grid_become_an_undoable_batch(city):
 def test_a_cleared_target_is_gone_and_the_city_falls_back_to_the_districts_sum(city):
     """年度目标: clear the 全市 amount and save → the city target is the districts' sum, as the page
     says; undoing that save brings the cleared value back."""
-    grid = pd.DataFrame({
-        "name": ["全市", "东湖区", "西山区", "高新技术产业开发区", "临江县"],
-        "loan_amount": [3.0, 1.2, 0.5, 0.6, 0.2],
-        "invention_patents": [20, 3, 1, 1, None],
-        "enterprises": [None] * 5,
-        "first_time_enterprises": [None] * 5,
-    })
+    grid = pd.DataFrame(
+        {
+            "name": ["全市", "东湖区", "西山区", "高新技术产业开发区", "临江县"],
+            "loan_amount": [3.0, 1.2, 0.5, 0.6, 0.2],
+            "invention_patents": [20, 3, 1, 1, None],
+            "enterprises": [None] * 5,
+            "first_time_enterprises": [None] * 5,
+        }
+    )
     _, first = compose.save_targets(city, 2025, grid, "analyst")
     cleared = grid.assign(loan_amount=[None, 1.2, 0.5, 0.6, 0.2], invention_patents=[20, 3, None, 1, None])
     _, second = compose.save_targets(city, 2025, cleared, "analyst")

@@ -53,11 +53,17 @@ def render() -> Period | None:
             st.session_state["as_of"] = default
         st.session_state["as_of_default"] = default
         as_of = st.date_input(
-            "截至日期", key="as_of", min_value=dt.date(year, 1, 1), max_value=dt.date(year, 12, 31), format="YYYY/MM/DD",
+            "截至日期",
+            key="as_of",
+            min_value=dt.date(year, 1, 1),
+            max_value=dt.date(year, 12, 31),
+            format="YYYY/MM/DD",
             help="统计自当年1月1日起至该日（含）放款的贷款；默认为该年最后一笔贷款的放款日期",
         )
         last_import = (
-            f"{md(fresh['last_import_file'])}（{fresh['last_import_at']:%Y-%m-%d %H:%M}）" if fresh["last_import_at"] else "—"
+            f"{md(fresh['last_import_file'])}（{fresh['last_import_at']:%Y-%m-%d %H:%M}）"
+            if fresh["last_import_at"]
+            else "—"
         )
         st.caption(f"数据截至：{formats.date_cn(fresh['latest_loan_date'])}  \n最近导入：{last_import}")
         st.toggle("截图模式", key="presentation", help="隐藏侧栏、工具栏和控件，图表按16:9显示，便于截图或投影")

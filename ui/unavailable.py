@@ -20,8 +20,10 @@ def show(problem: StoreBusy | StoreUnreadable) -> NoReturn:
         st.title("系统暂时无法使用")
         st.error(f"{problem.what}，请管理员恢复。", icon=":material/database_off:")
         st.markdown("管理员请在服务器上的项目目录中执行：")
-        st.code("python -m etl restore --list   # 查看备份，损坏的会标出\npython -m etl restore          # 恢复最新的完好备份",
-                language="bash")
+        st.code(
+            "python -m etl restore --list   # 查看备份，损坏的会标出\npython -m etl restore          # 恢复最新的完好备份",
+            language="bash",
+        )
         st.caption(f"数据库文件：{problem.path.name}。恢复前的文件会另存为备份，不会丢失。")
 
     st.navigation([st.Page(page, title="系统提示", url_path="unavailable")], position="hidden").run()

@@ -21,8 +21,11 @@ def kpi_card(container, key: str, row: pd.Series) -> None:
     progress, status = row["time_progress"], row[f"status_{key}"]
     with container.container(border=True):
         st.metric(
-            shown.label, shown.format(actual),
-            delta=None if pd.isna(yoy) else f"{formats.signed_pct(yoy)} 同比",  # the sign leads: arrow and colour follow
+            shown.label,
+            shown.format(actual),
+            delta=None
+            if pd.isna(yoy)
+            else f"{formats.signed_pct(yoy)} 同比",  # the sign leads: arrow and colour follow
         )
         if pd.isna(target):
             st.caption("未设定年度目标")
@@ -50,9 +53,15 @@ def side_by_side(count: int = 2, spec=None):
     return st.columns(spec or count)
 
 
-def xlsx_download(sheets: dict[str, pd.DataFrame], file_name: str, label: str = "下载 Excel", key: str | None = None) -> None:
+def xlsx_download(
+    sheets: dict[str, pd.DataFrame], file_name: str, label: str = "下载 Excel", key: str | None = None
+) -> None:
     st.download_button(
-        label, data=xlsx_bytes(sheets), file_name=file_name, icon=":material/download:", key=key,
+        label,
+        data=xlsx_bytes(sheets),
+        file_name=file_name,
+        icon=":material/download:",
+        key=key,
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
 
@@ -61,9 +70,12 @@ def empty(message: str) -> None:
     st.info(message, icon="ℹ️")
 
 
-
-def table(frame: pd.DataFrame, number_formats: dict[str, str] | None = None, height: int | Literal["auto"] = "auto",
-          column_config: dict | None = None) -> None:
+def table(
+    frame: pd.DataFrame,
+    number_formats: dict[str, str] | None = None,
+    height: int | Literal["auto"] = "auto",
+    column_config: dict | None = None,
+) -> None:
     """A sortable table whose missing values read '—', times read 2025-10-31 14:05, and numbers use
     the given formats (Python format strings such as '{:,.2f}' or '{:.1f}%')."""
     shown = frame.copy()

@@ -102,9 +102,13 @@ class Districts(FileKind):
 
     def preview(self, parsed: ParsedFile, reference: Reference, limit: int = 20) -> pd.DataFrame:
         frame = parsed.table.head(limit)
-        return pd.DataFrame({
-            "区县名称": frame["name"], "行政区划代码": frame["code"], "别名": frame["aliases"].map("、".join),
-        })
+        return pd.DataFrame(
+            {
+                "区县名称": frame["name"],
+                "行政区划代码": frame["code"],
+                "别名": frame["aliases"].map("、".join),
+            }
+        )
 
 
 KIND = Districts()

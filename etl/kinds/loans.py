@@ -24,8 +24,9 @@ from pledge.reference import Reference
 from pledge.sql import fetch_row, fetch_value
 
 
-def loan_key(reg_no: str | None, uscc: str | None, head_bank: str | None, loan_date: dt.date | None,
-             amount_yuan: Decimal | None) -> str | None:
+def loan_key(
+    reg_no: str | None, uscc: str | None, head_bank: str | None, loan_date: dt.date | None, amount_yuan: Decimal | None
+) -> str | None:
     """A loan's identity (DOMAIN.md): its pledge registration number, or without one the USCC, head
     bank, loan date and amount to the cent. None when the row lacks what identifies it."""
     if reg_no:
@@ -40,17 +41,53 @@ class Loans(FileKind):
         "loans",
         "质押融资台账",
         (
-            Field("enterprise_name", "企业名称", ("企业名称", "出质人", "借款企业", "借款人", "出质人名称", "借款企业名称", "借款人名称", "企业"), True),
-            Field("uscc", "统一社会信用代码", ("统一社会信用代码", "信用代码", "社会信用代码", "统一信用代码", "出质人统一社会信用代码", "企业统一社会信用代码"), True),
-            Field("district", "所属区县", ("所属区县", "区县", "所属区域", "区域", "辖区", "所属辖区", "所在区县", "所属区"), True),
-            Field("bank", "质权人", ("质权人", "贷款银行", "放款银行", "金融机构", "质权人名称", "贷款机构", "银行"), True),
+            Field(
+                "enterprise_name",
+                "企业名称",
+                ("企业名称", "出质人", "借款企业", "借款人", "出质人名称", "借款企业名称", "借款人名称", "企业"),
+                True,
+            ),
+            Field(
+                "uscc",
+                "统一社会信用代码",
+                (
+                    "统一社会信用代码",
+                    "信用代码",
+                    "社会信用代码",
+                    "统一信用代码",
+                    "出质人统一社会信用代码",
+                    "企业统一社会信用代码",
+                ),
+                True,
+            ),
+            Field(
+                "district",
+                "所属区县",
+                ("所属区县", "区县", "所属区域", "区域", "辖区", "所属辖区", "所在区县", "所属区"),
+                True,
+            ),
+            Field(
+                "bank", "质权人", ("质权人", "贷款银行", "放款银行", "金融机构", "质权人名称", "贷款机构", "银行"), True
+            ),
             Field("pledge_type", "质押物类型", ("质押物类型", "质押类型", "质物类型")),
             Field("patent_numbers", "质押专利号", ("质押专利号", "专利号", "质押物编号", "质押专利", "专利号码")),
             Field("patent_count", "质押专利件数", ("质押专利件数", "专利件数", "专利数量", "质押专利数量", "件数")),
             Field("reg_no", "质押登记号", ("质押登记号", "登记号", "质押登记编号")),
             Field("reg_date", "质押登记日", ("质押登记日", "登记日期", "登记生效日", "质押登记日期")),
-            Field("amount", "贷款金额", ("贷款金额", "融资金额", "质押金额", "授信金额", "质押融资金额", "放款金额", "金额"), True, money=True, default_unit="万元"),
-            Field("loan_date", "放款日期", ("放款日期", "贷款发放日", "发放日期", "放款日", "贷款发放日期", "放款时间"), True),
+            Field(
+                "amount",
+                "贷款金额",
+                ("贷款金额", "融资金额", "质押金额", "授信金额", "质押融资金额", "放款金额", "金额"),
+                True,
+                money=True,
+                default_unit="万元",
+            ),
+            Field(
+                "loan_date",
+                "放款日期",
+                ("放款日期", "贷款发放日", "发放日期", "放款日", "贷款发放日期", "放款时间"),
+                True,
+            ),
             Field("term_months", "贷款期限", ("贷款期限", "期限")),
             Field("rate_pct", "年利率", ("年利率", "利率", "贷款利率", "贷款年利率")),
             Field("first_loan", "是否首贷", ("是否首贷", "首贷", "是否首次贷款", "首贷户")),
@@ -68,7 +105,9 @@ class Loans(FileKind):
         def district(value):
             code = reference.district_code(to_text(value)) if value is not None else None
             if code is None:
-                raise Invalid(f"区县“{to_text(value)}”不在本市区县名单中（应为：{known}）" if value is not None else "区县为空")
+                raise Invalid(
+                    f"区县“{to_text(value)}”不在本市区县名单中（应为：{known}）" if value is not None else "区县为空"
+                )
             return code
 
         def bank(value):
@@ -120,7 +159,13 @@ class Loans(FileKind):
                 c.add(WARNING, i, "amount", "单笔金额超过10亿元，请核对金额单位", rows.cells["amount"][i])
             listed = [t for _, t in patents[i]]
             if count[i] is not None and patents[i] and count[i] != len(patents[i]):
-                c.add(WARNING, i, "patent_count", f"填报件数{count[i]}件，但列出了{len(patents[i])}个专利号", rows.cells["patent_count"][i])
+                c.add(
+                    WARNING,
+                    i,
+                    "patent_count",
+                    f"填报件数{count[i]}件，但列出了{len(patents[i])}个专利号",
+                    rows.cells["patent_count"][i],
+                )
             if ptype[i] in ("发明专利", "实用新型", "外观设计") and any(t != ptype[i] for t in listed):
                 others = "、".join(sorted({t for t in listed if t != ptype[i]}))
                 c.add(WARNING, i, "pledge_type", f"填报为{ptype[i]}，但专利号显示含有{others}", ptype[i])
@@ -174,7 +219,9 @@ class Loans(FileKind):
 
     def undo(self, con: duckdb.DuckDBPyConnection, batch_id: int) -> None:
         con.execute("CREATE TEMP TABLE touched AS SELECT DISTINCT loan_key FROM loans WHERE batch_id = ?", [batch_id])
-        con.execute("UPDATE loans SET is_current = false WHERE is_current AND loan_key IN (SELECT loan_key FROM touched)")
+        con.execute(
+            "UPDATE loans SET is_current = false WHERE is_current AND loan_key IN (SELECT loan_key FROM touched)"
+        )
         con.execute(
             """UPDATE loans SET is_current = true WHERE loan_id IN (
                    SELECT max(l.loan_id) FROM loans l JOIN batches b ON b.id = l.batch_id
@@ -187,15 +234,23 @@ class Loans(FileKind):
         frame = parsed.table.head(limit)
         patents = parsed.patent_table[parsed.patent_table["row"] < limit]
         listed = patents.groupby("row")["patent_no"].agg("、".join) if len(patents) else pd.Series(dtype=str)
-        return pd.DataFrame({
-            "工作表": frame["source_sheet"], "行号": frame["source_row"], "企业名称": frame["enterprise_name"],
-            "统一社会信用代码": frame["uscc"], "区县": frame["district_code"].map(reference.district_names),
-            "质权人": frame["bank"], "文件中的银行": frame["bank_raw"],
-            "贷款金额(万元)": frame["amount_cents"].astype("Float64") / 1_000_000,
-            "放款日期": frame["loan_date"].dt.date, "首贷": frame["first_loan"].map({True: "是", False: "否"}),
-            "质押物类型": frame["pledge_type"], "质押专利号": [listed.get(i) for i in range(len(frame))],
-            "质押登记号": frame["reg_no"],
-        })
+        return pd.DataFrame(
+            {
+                "工作表": frame["source_sheet"],
+                "行号": frame["source_row"],
+                "企业名称": frame["enterprise_name"],
+                "统一社会信用代码": frame["uscc"],
+                "区县": frame["district_code"].map(reference.district_names),
+                "质权人": frame["bank"],
+                "文件中的银行": frame["bank_raw"],
+                "贷款金额(万元)": frame["amount_cents"].astype("Float64") / 1_000_000,
+                "放款日期": frame["loan_date"].dt.date,
+                "首贷": frame["first_loan"].map({True: "是", False: "否"}),
+                "质押物类型": frame["pledge_type"],
+                "质押专利号": [listed.get(i) for i in range(len(frame))],
+                "质押登记号": frame["reg_no"],
+            }
+        )
 
     def year_of(self, parsed: ParsedFile) -> int | None:
         return int(parsed.table["loan_date"].dt.year.max())
@@ -214,7 +269,9 @@ def _load_loans(con: duckdb.DuckDBPyConnection, parsed: ParsedFile, batch_id: in
     con.register("staged", staged)
     con.register("staged_patents", patents)
     try:
-        con.execute("UPDATE loans SET is_current = false WHERE is_current AND loan_key IN (SELECT loan_key FROM staged)")
+        con.execute(
+            "UPDATE loans SET is_current = false WHERE is_current AND loan_key IN (SELECT loan_key FROM staged)"
+        )
         con.execute(
             """INSERT INTO loans
                SELECT loan_id, ?, loan_key, row_hash, true, reg_no, reg_date::DATE, uscc, enterprise_name,

@@ -26,8 +26,6 @@ CITY_WORDS = {"全市", "全市合计", "全市目标", "市级", "全市总计"
 _YEAR_RE = re.compile(r"(20\d{2})\s*年")
 
 
-
-
 def _target_year(parsed: ParsedFile, rows: Rows, sheets: list[RawSheet], year: int | None, c: Collector) -> int | None:
     if "year" in rows.cells:
         years, _ = apply_unique(rows.cells["year"], lambda v: int(normalise.decimal(re.sub(r"年度?$", "", to_text(v)))))
@@ -48,10 +46,10 @@ def _target_year(parsed: ParsedFile, rows: Rows, sheets: list[RawSheet], year: i
     match = _YEAR_RE.search(parsed.file_name) or re.search(r"(20\d{2})", parsed.file_name)
     if match:
         return int(match.group(1))
-    parsed.issues.append(Issue(ERROR, "无法确定目标所属年度：请在标题或文件名中写明年份（如“2026年度目标”），或导入时指定年度"))
+    parsed.issues.append(
+        Issue(ERROR, "无法确定目标所属年度：请在标题或文件名中写明年份（如“2026年度目标”），或导入时指定年度")
+    )
     return None
-
-
 
 
 def _scope_of(reference: Reference):
@@ -87,8 +85,10 @@ class Targets(FileKind):
         (
             Field("district", "区县", ("区县", "所属区县", "区域", "地区", "辖区", "单位", "区县名称")),
             Field("year", "年度", ("年度", "年份", "目标年度")),
-            *(Field(m.key, m.label, m.target_aliases, money=m.money, default_unit=m.unit if m.money else None)
-              for m in TARGETED),
+            *(
+                Field(m.key, m.label, m.target_aliases, money=m.money, default_unit=m.unit if m.money else None)
+                for m in TARGETED
+            ),
         ),
         signature=("district", "loan_amount"),
     )
@@ -98,7 +98,9 @@ class Targets(FileKind):
         parsed.year = _target_year(parsed, rows, context.sheets, context.year, collector)
         metrics = [f for f in self.spec.fields if f.name not in ("district", "year") and f.name in rows.cells]
         if not metrics:
-            parsed.issues.append(Issue(ERROR, "目标表中没有找到任何目标列（质押融资金额、质押发明专利、惠及企业、首贷企业等）"))
+            parsed.issues.append(
+                Issue(ERROR, "目标表中没有找到任何目标列（质押融资金额、质押发明专利、惠及企业、首贷企业等）")
+            )
             return
         parsed.target_metrics = [f.name for f in metrics]
         scopes = collector.column("district", _scope_of(context.reference))
@@ -127,7 +129,9 @@ class Targets(FileKind):
                 "SELECT scope, metric, value FROM v_targets WHERE year = ?", [parsed.year]
             ).fetchall()
         }
-        keys = [(r.scope, r.metric, Decimal(str(r.value)).quantize(Decimal("0.0001"))) for r in parsed.table.itertuples()]
+        keys = [
+            (r.scope, r.metric, Decimal(str(r.value)).quantize(Decimal("0.0001"))) for r in parsed.table.itertuples()
+        ]
         new = sum((scope, metric) not in before for scope, metric, _ in keys)
         unchanged = sum(before.get((scope, metric)) == value for scope, metric, value in keys)
         return {"new": new, "updated": len(keys) - new - unchanged, "duplicate": unchanged}
@@ -136,11 +140,15 @@ class Targets(FileKind):
         counts = self.count(con, parsed)
         con.executemany(
             "INSERT INTO targets VALUES (?, ?, ?, ?, ?::DECIMAL(20, 4), false, ?, ?)",
-            [(batch_id, int(r.year), r.scope, r.metric, str(r.value), r.source_sheet, int(r.source_row))
-             for r in parsed.table.itertuples(index=False)],
+            [
+                (batch_id, int(r.year), r.scope, r.metric, str(r.value), r.source_sheet, int(r.source_row))
+                for r in parsed.table.itertuples(index=False)
+            ],
         )
-        con.executemany("INSERT INTO target_columns VALUES (?, ?, ?)",
-                        [(batch_id, parsed.year, metric) for metric in parsed.target_metrics])
+        con.executemany(
+            "INSERT INTO target_columns VALUES (?, ?, ?)",
+            [(batch_id, parsed.year, metric) for metric in parsed.target_metrics],
+        )
         for statement in _RECOMPUTE_CURRENT:
             con.execute(statement)
         return counts

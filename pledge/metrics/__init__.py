@@ -50,15 +50,44 @@ from pledge.metrics.series import (
 )
 
 # Reads that carry no figure of any district: the same for every viewer.
-CITY_WIDE_OK = frozenset({
-    years_with_data, latest_loan_date, default_as_of, freshness, districts, import_batches, targets_grid,
-    district_list, bank_aliases,
-})
+CITY_WIDE_OK = frozenset(
+    {
+        years_with_data,
+        latest_loan_date,
+        default_as_of,
+        freshness,
+        districts,
+        import_batches,
+        targets_grid,
+        district_list,
+        bank_aliases,
+    }
+)
 
 __all__ = [
-    "CITY_WIDE_OK", "bank_aliases", "bank_breakdown", "bank_by_district", "city_row", "default_as_of",
-    "district_list", "district_month_matrix", "district_progress", "district_rows", "districts",
-    "enterprise_history", "enterprise_loans", "first_time_borrowers", "freshness", "import_batches",
-    "latest_loan_date", "monthly_cumulative", "patents_by_type", "search_enterprises", "summary",
-    "targets_grid", "top_enterprises", "year_end_projection", "years_with_data",
+    "CITY_WIDE_OK",
+    "bank_aliases",
+    "bank_breakdown",
+    "bank_by_district",
+    "city_row",
+    "default_as_of",
+    "district_list",
+    "district_month_matrix",
+    "district_progress",
+    "district_rows",
+    "districts",
+    "enterprise_history",
+    "enterprise_loans",
+    "first_time_borrowers",
+    "freshness",
+    "import_batches",
+    "latest_loan_date",
+    "monthly_cumulative",
+    "patents_by_type",
+    "search_enterprises",
+    "summary",
+    "targets_grid",
+    "top_enterprises",
+    "year_end_projection",
+    "years_with_data",
 ]

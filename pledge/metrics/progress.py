@@ -78,8 +78,9 @@ firms AS (
 ),
 pledged AS (
     SELECT CASE WHEN year = $year THEN 'cur' ELSE 'prev' END AS w, coalesce(district_code, '{CITY}') AS scope,
-           {_columns("count(*) FILTER (WHERE ip_type = '{sql}' AND first_date <= " + _IN_WINDOW + ") AS {m}",
-                     _PLEDGED_METRICS)}
+           {
+    _columns("count(*) FILTER (WHERE ip_type = '{sql}' AND first_date <= " + _IN_WINDOW + ") AS {m}", _PLEDGED_METRICS)
+}
     FROM pledged_firsts WHERE year IN ($year, $year - 1)
     GROUP BY ALL
 ),
@@ -154,7 +155,11 @@ def district_progress(
     frame = con.execute(PROGRESS_SQL, params).df()
     if district is not None:
         frame = frame[frame["scope"] == district].reset_index(drop=True)
-    money = [c for c in frame.columns if c.endswith(("loan_amount", "subsidy")) and not c.startswith(("c_", "yoy_", "status_"))]
+    money = [
+        c
+        for c in frame.columns
+        if c.endswith(("loan_amount", "subsidy")) and not c.startswith(("c_", "yoy_", "status_"))
+    ]
     frame[money + ["per_enterprise"]] = frame[money + ["per_enterprise"]].astype("float64")
     for column in ("rank", "prev_rank", "rank_change"):
         frame[column] = frame[column].astype("Int64")
@@ -173,17 +178,22 @@ def district_rows(progress: pd.DataFrame) -> pd.DataFrame:
 def years_with_data(con: duckdb.DuckDBPyConnection) -> list[int]:
     """Years from the first to the last loan (min and max come from the column statistics),
     and any year with targets, newest first."""
-    return [r[0] for r in con.execute(
-        """SELECT unnest(range(year(min(loan_date)), year(max(loan_date)) + 1)) FROM v_loans
+    return [
+        r[0]
+        for r in con.execute(
+            """SELECT unnest(range(year(min(loan_date)), year(max(loan_date)) + 1)) FROM v_loans
            UNION SELECT DISTINCT year FROM v_targets ORDER BY 1 DESC"""
-    ).fetchall() if r[0] is not None]
+        ).fetchall()
+        if r[0] is not None
+    ]
 
 
 def latest_loan_date(con: duckdb.DuckDBPyConnection, year: int | None = None) -> dt.date | None:
     if year is None:
         return fetch_value(con, "SELECT max(loan_date) FROM v_loans")
     return fetch_value(
-        con, "SELECT max(loan_date) FROM v_loans WHERE loan_date BETWEEN make_date(?, 1, 1) AND make_date(?, 12, 31)",
+        con,
+        "SELECT max(loan_date) FROM v_loans WHERE loan_date BETWEEN make_date(?, 1, 1) AND make_date(?, 12, 31)",
         [year, year],
     )
 
@@ -203,8 +213,9 @@ def _scope_dict(row: pd.Series) -> dict:
         return None if pd.isna(value) else float(value)
 
     out: dict = {m.json_key: m.in_unit(row[m.key]) for m in METRICS}
-    out["targets"] = {m.json_key: (None if pd.isna(row[f"t_{m.key}"]) else float(row[f"t_{m.key}"]) / m.scale)
-                      for m in TARGETED}
+    out["targets"] = {
+        m.json_key: (None if pd.isna(row[f"t_{m.key}"]) else float(row[f"t_{m.key}"]) / m.scale) for m in TARGETED
+    }
     out["completion"] = {m.json_key: ratio(row[f"c_{m.key}"]) for m in TARGETED}
     out["yoy"] = {m.json_key: ratio(row[f"yoy_{m.key}"]) for m in METRICS}
     out["inclusive_share"] = ratio(row["inclusive_share"])

@@ -114,9 +114,7 @@ def year_end_projection(
         method = "按当前进度线性外推"
         progress = periods.time_progress(year, as_of)
         projection = actual / progress if progress > 0 else 0.0
-        shares = pd.Series(
-            [periods.time_progress(year, periods.month_end(year, m)) for m in range(1, 13)]
-        )
+        shares = pd.Series([periods.time_progress(year, periods.month_end(year, m)) for m in range(1, 13)])
     path = pd.DataFrame({"month": range(1, 13), "projected_cumulative": (shares * projection).to_numpy()})
     path = path[path["month"] >= as_of.month].copy()
     path.loc[path["month"] == as_of.month, "projected_cumulative"] = actual
