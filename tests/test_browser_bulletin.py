@@ -27,6 +27,7 @@ def open_bulletin(browser, url: str):
     page.goto(url)
     wait_until_drawn(page)
     page.get_by_role("link", name="月度通报").click()
+    page.locator("h1", has_text="月度通报").first.wait_for(timeout=30_000)  # the page switched (not the old one)
     wait_until_drawn(page)
     assert page.locator("h1").first.inner_text() == "月度通报"
     return page
