@@ -67,6 +67,9 @@ for number, file in enumerate(files):
         cols[3].metric("重复（不变）", counts["duplicate"])
         cols[4].metric("有错误的行", parsed.rows_rejected)
         cols[5].metric("提示", len(parsed.warnings))
+        refusal = importing.refusal_for(parsed, user)
+        if refusal:
+            st.error(refusal, icon=":material/block:")
         if parsed.errors:
             st.error(
                 f"发现{len(parsed.errors)}处错误，此文件不能导入，未写入任何数据。请按下表修改后重新上传。",
@@ -108,11 +111,13 @@ for number, file in enumerate(files):
                             shown.format(outcome["after"][shown.key]),
                             delta=shown.format(outcome["moved"][shown.key], signed=True),
                         )
-        elif parsed.ok and st.button(
-            f"确认导入 {md(file.name)}", type="primary", key=f"confirm_{number}", icon=":material/check:"
+        elif (
+            parsed.ok
+            and not refusal
+            and st.button(f"确认导入 {md(file.name)}", type="primary", key=f"confirm_{number}", icon=":material/check:")
         ):
             try:
-                importing.confirm(upload, user.name)
+                importing.confirm(upload, user)
             except loader.LoadRefused as refused:
                 st.error(md(str(refused)))
             else:

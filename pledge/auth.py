@@ -4,6 +4,7 @@ a while; every change is written to the audit log with the user who made it."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import math
 import os
 from concurrent.futures import ThreadPoolExecutor
@@ -54,6 +55,7 @@ class User:
     role: str
     district_code: str | None = None
     district_name: str | None = None
+    credential: str = ""  # a digest of the password hash at sign-in: a new password ends the session
 
     def can(self, role: str) -> bool:
         return _RANK[self.role] >= _RANK[role]
@@ -65,6 +67,22 @@ class User:
 
 # Without any account the app runs open, in demo mode, as this user.
 DEMO_USER = User("演示用户", "admin")
+
+
+def _credential(password_hash: str) -> str:
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
+
+
+def account_state(con: duckdb.DuckDBPyConnection, name: str) -> tuple | None:
+    """What a signed-in session must still match (role, district, credential), or None when the
+    account is gone. Checked on every request: removal, a new role or district, or a new password
+    end the account's sessions at their next interaction."""
+    row = fetch_one(con, "SELECT role, district_code, password_hash FROM users WHERE name = ?", [name])
+    return None if row is None else (row[0], row[1], _credential(row[2]))
+
+
+def still_valid(user: User, state: tuple | None) -> bool:
+    return state == (user.role, user.district_code, user.credential)
 
 
 def _now() -> dt.datetime:
@@ -183,13 +201,14 @@ def authenticate(store: Store, name: str, password: str) -> User:
         raise AuthError(_count_failure(store, name))
     stale = last_login is None or last_login.date() != _now().date()
     if failed or locked_until or stale or _hasher.check_needs_rehash(hashed):
-        rehashed = _hasher.hash(password) if _hasher.check_needs_rehash(hashed) else hashed
+        if _hasher.check_needs_rehash(hashed):
+            hashed = _hasher.hash(password)
         with store.write() as con:
             con.execute(
                 "UPDATE users SET password_hash = ?, failed_logins = 0, locked_until = NULL, last_login_at = ? WHERE name = ?",
-                [rehashed, _now(), name],
+                [hashed, _now(), name],
             )
-    return User(name, role, code, district_name)
+    return User(name, role, code, district_name, _credential(hashed))
 
 
 def _count_failure(store: Store, name: str) -> str:

@@ -62,11 +62,11 @@ def page_alone(page: str, db: Path, monkeypatch, user: auth.User | None) -> AppT
 @pytest.mark.parametrize("page", ANALYST_PAGES + ADMIN_PAGES)
 def test_a_viewer_gets_no_restricted_page(accounts, monkeypatch, page):
     at = app(accounts.path, monkeypatch)
-    at.session_state["user"] = auth.User("leader", "viewer")
+    at.session_state["user"] = auth.authenticate(accounts, "leader", "password-1")
     at.run()
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page(page)  # not registered in the viewer's navigation at all
-    alone = page_alone(page, accounts.path, monkeypatch, auth.User("leader", "viewer"))
+    alone = page_alone(page, accounts.path, monkeypatch, auth.authenticate(accounts, "leader", "password-1"))
     assert any("没有访问此页面的权限" in e.value for e in alone.error)
     assert not alone.file_uploader and not alone.title  # refused before drawing anything
 
@@ -74,11 +74,11 @@ def test_a_viewer_gets_no_restricted_page(accounts, monkeypatch, page):
 @pytest.mark.parametrize("page", ADMIN_PAGES)
 def test_an_analyst_gets_no_admin_page(accounts, monkeypatch, page):
     at = app(accounts.path, monkeypatch)
-    at.session_state["user"] = auth.User("analyst", "analyst")
+    at.session_state["user"] = auth.authenticate(accounts, "analyst", "password-2")
     at.run()
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page(page)
-    alone = page_alone(page, accounts.path, monkeypatch, auth.User("analyst", "analyst"))
+    alone = page_alone(page, accounts.path, monkeypatch, auth.authenticate(accounts, "analyst", "password-2"))
     assert any("没有访问此页面的权限" in e.value for e in alone.error)
 
 
@@ -90,14 +90,15 @@ def test_a_session_without_login_is_refused_on_a_restricted_page(accounts, monke
 
 def test_an_analyst_reaches_the_upload_page(accounts, monkeypatch):
     at = app(accounts.path, monkeypatch)
-    at.session_state["user"] = auth.User("analyst", "analyst")
+    at.session_state["user"] = auth.authenticate(accounts, "analyst", "password-2")
     at.run()
     at.switch_page("app_pages/upload.py").run()
     assert at.title[0].value == "数据导入" and at.file_uploader
 
 
 def test_a_viewer_limited_to_a_district_sees_only_its_figures(accounts, monkeypatch):
-    east = auth.User("东湖领导", "viewer", "990101", "东湖区")
+    auth.add_user(accounts, "东湖领导", "password-4", "viewer", district="东湖区")
+    east = auth.authenticate(accounts, "东湖领导", "password-4")
     overview = page_alone("app_pages/overview.py", accounts.path, monkeypatch, east)
     assert overview.title[0].value == "东湖区质押融资总览"
     assert next(m.value for m in overview.metric if m.label == "质押融资金额") == "0.20亿元"  # 500 + 1500万
@@ -109,3 +110,31 @@ def test_a_viewer_limited_to_a_district_sees_only_its_figures(accounts, monkeypa
     enterprises = page_alone("app_pages/enterprises.py", accounts.path, monkeypatch, east)
     enterprises.text_input(key="enterprise_search").input("乙材料").run()  # borrows in 西山 and 高新 only
     assert any("没有找到" in i.value for i in enterprises.info)
+
+
+def signed_in(db: Path, monkeypatch, name: str, password: str) -> AppTest:
+    at = app(db, monkeypatch).run()
+    at.text_input(key="login_name").input(name)
+    at.text_input(key="login_password").input(password)
+    at.button[0].click().run()
+    assert at.session_state["user"].name == name
+    return at
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda store: auth.remove_user(store, "analyst"),
+        lambda store: auth.set_password(store, "analyst", "a-new-password"),
+        lambda store: auth.remove_user(store, "analyst") or auth.add_user(store, "analyst", "password-2", "viewer"),
+    ],
+    ids=["removed", "new password", "demoted"],
+)
+def test_a_removed_or_changed_account_is_signed_out_at_its_next_interaction(accounts, monkeypatch, change):
+    at = signed_in(accounts.path, monkeypatch, "analyst", "password-2")
+    at.switch_page("app_pages/upload.py").run()
+    assert at.file_uploader  # still an analyst
+    change(accounts)  # by an admin, from the CLI or another session
+    at.run()
+    assert "user" not in at.session_state
+    assert not at.file_uploader and any("账户已被删除或变更" in w.value for w in at.warning)

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from etl import compose
+from etl import compose, pipeline
 from etl import load as loader
 from pledge import metrics
 from tests.fixtures import MESSY, USCC_B, xlsx_bytes
@@ -116,3 +116,28 @@ def test_a_cleared_target_is_gone_and_the_city_falls_back_to_the_districts_sum(c
     progress, entered = city_and_west()
     assert entered.loc["全市", "loan_amount"] == pytest.approx(3.0)
     assert progress.loc["西山区", "t_invention_patents"] == 1
+
+
+def test_only_an_admin_may_replace_the_district_list_from_the_upload_page(city, monkeypatch):
+    """Reference data is an admin's, wherever it comes from: an analyst who uploads a 区县名单 sees why
+    it cannot be loaded, gets no confirm button, and the server refuses it anyway."""
+    from pledge import auth
+    from tests.fixtures import district_rows
+    from ui import importing
+
+    auth.add_user(city, "analyst", "password-2", "analyst")
+    auth.add_user(city, "admin", "password-3", "admin")
+    analyst = auth.authenticate(city, "analyst", "password-2")
+    renamed = [row[:] for row in district_rows()]
+    renamed[1][0] = "东湖新区"
+    monkeypatch.setenv("PLEDGE_DB", str(city.path))
+    at = AppTest.from_file(str(ROOT / "app_pages/upload.py"), default_timeout=60)
+    at.session_state["user"] = analyst
+    at.run().file_uploader(key="uploads").set_value(("区县名单.xlsx", xlsx_bytes(renamed), XLSX)).run()
+    assert any("只能由管理员导入" in e.value for e in at.error)
+    assert not [b for b in at.button if b.key == "confirm_0"]
+    upload = importing.Upload(pipeline.parse_bytes(city, xlsx_bytes(renamed), "区县名单.xlsx"), {})
+    with pytest.raises(loader.LoadRefused, match="只能由管理员导入"):
+        importing.confirm(upload, analyst)
+    with city.read() as con:
+        assert metrics.districts(con)["name"].iloc[0] == "东湖区"  # unchanged

@@ -13,7 +13,7 @@ import streamlit as st
 from etl import kinds, pipeline
 from etl import load as loader
 from etl.issues import ParsedFile
-from pledge import catalogue, metrics
+from pledge import auth, catalogue, metrics
 from ui.database import store
 
 HEADLINE = [m.key for m in catalogue.HEADLINE]
@@ -40,16 +40,30 @@ def _headline(year: int, as_of: dt.date) -> pd.Series:
         return metrics.city_row(metrics.district_progress(con, year, as_of))[HEADLINE]
 
 
-def confirm(upload: Upload, user: str) -> dict:
-    """Load the file; return the batch result and the city figures before and after."""
+def refusal_for(parsed: ParsedFile, user: auth.User) -> str | None:
+    """Why this user may not load this kind of file, or None."""
+    if parsed.kind is None:
+        return None
+    kind = kinds.get(parsed.kind)
+    if user.can(kind.required_role):
+        return None
+    return f"{kind.label}属于基础数据，只能由{auth.ROLE_LABELS[kind.required_role]}导入（系统管理→区县与银行，或请管理员上传）"
+
+
+def confirm(upload: Upload, user: auth.User) -> dict:
+    """Load the file; return the batch result and the city figures before and after. Checked on
+    the server: a role that may not load this kind is refused, whatever the page showed."""
     parsed = upload.parsed
+    refusal = refusal_for(parsed, user)
+    if refusal:
+        raise loader.LoadRefused(refusal)
     year = kinds.get(parsed.kind).year_of(parsed)
     before = None
     if year:
         with store().read() as con:
             as_of_before = metrics.default_as_of(con, year)
         before = _headline(year, as_of_before)
-    result = loader.load(store(), parsed, user=user)
+    result = loader.load(store(), parsed, user=user.name)
     outcome: dict = {"result": result, "year": year}
     if year:
         with store().read() as con:

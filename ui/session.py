@@ -19,6 +19,12 @@ def _count_users(db_path: str, data_version: tuple) -> int:
         return auth.count_users(con)
 
 
+@st.cache_data(show_spinner=False, max_entries=1024)
+def _account_state(db_path: str, data_version: tuple, name: str) -> tuple | None:
+    with Store(db_path).read() as con:
+        return auth.account_state(con, name)
+
+
 def accounts_exist() -> bool:
     """No account yet means demo mode: every page open. Re-read whenever the file changes."""
     s = store()
@@ -36,6 +42,10 @@ def current_user() -> auth.User | None:
     now = dt.datetime.now()
     if last_seen and now - last_seen > dt.timedelta(minutes=auth.SESSION_IDLE_MINUTES):
         log_out(f"超过{auth.SESSION_IDLE_MINUTES}分钟未操作，已自动退出，请重新登录")
+        return None
+    s = store()
+    if not auth.still_valid(user, _account_state(str(s.path), s.data_version(), user.name)):
+        log_out("账户已被删除或变更（角色、区县或密码），请重新登录")
         return None
     st.session_state["last_seen"] = now
     return user

@@ -33,6 +33,7 @@ class FileKind:
     needs_districts = True  # refused until a district list is loaded
     rebuilds_rollups = False  # the rollup tables are rebuilt after a load or undo of this kind
     template_name: str | None = None  # the download's file name on 数据导入; None: no template
+    required_role = "analyst"  # who may load it in the browser (reference data: admins only)
 
     @property
     def name(self) -> str:

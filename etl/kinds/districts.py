@@ -48,6 +48,7 @@ class Districts(FileKind):
         signature=("name", "code"),
     )
     needs_districts = False
+    required_role = "admin"  # the city's reference data: an admin's, wherever it comes from
 
     def normalise(self, parsed: ParsedFile, rows: Rows, collector: Collector, context: Context) -> None:
         names = collector.column("name", lambda v: normalise.enterprise_name(v).replace(" ", ""))
