@@ -12,14 +12,18 @@ import getpass
 import json
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import duckdb
 
 from etl import kinds
 from etl.issues import LoadRefused, ParsedFile
 from pledge import rollups
 from pledge.sql import fetch_one, fetch_value
-from pledge.store import Store
+from pledge.store import BackupFailed, Store
 
 
 @dataclass
@@ -59,12 +63,22 @@ def _pause_for_fault_tests() -> None:
         time.sleep(float(pause))
 
 
+@contextmanager
+def _written(store: Store, backup: str) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A write transaction after a whole backup; a backup that fails refuses the import or undo."""
+    try:
+        with store.write(backup=backup) as con:
+            yield con
+    except BackupFailed as failed:
+        raise LoadRefused(str(failed)) from failed
+
+
 def load(store: Store, parsed: ParsedFile, user: str | None = None) -> LoadResult:
     if not parsed.ok:
         raise LoadRefused(f"文件“{parsed.file_name}”有{len(parsed.errors)}处错误，未导入任何数据")
     user = user or default_user()
     file_kind = kinds.get(parsed.kind)
-    with store.write(backup=f"before-{file_kind.name}") as con:
+    with _written(store, f"before-{file_kind.name}") as con:
         same = fetch_one(
             con,
             "SELECT id FROM batches WHERE sha256 = ? AND kind = ? AND status = 'active' ORDER BY id DESC LIMIT 1",
@@ -120,7 +134,7 @@ def preview_counts(store: Store, parsed: ParsedFile) -> dict:
 def undo(store: Store, batch_id: int, user: str | None = None) -> dict:
     """Undo one batch: its rows stop counting and the rows it replaced count again."""
     user = user or default_user()
-    with store.write(backup=f"before-undo-{batch_id}") as con:
+    with _written(store, f"before-undo-{batch_id}") as con:
         row = fetch_one(con, "SELECT kind, status, file_name FROM batches WHERE id = ?", [batch_id])
         if row is None:
             raise LoadRefused(f"没有第{batch_id}批导入记录")

@@ -49,6 +49,15 @@ class StoreUnreadable(RuntimeError):
         super().__init__(f"{what}（{path.name}）。请管理员在服务器上恢复：{self.RESTORE}")
 
 
+class BackupFailed(RuntimeError):
+    """The backup before a write could not be made whole (a full disk): the write does not happen."""
+
+    def __init__(self, reason: str):
+        super().__init__(
+            f"写入前的自动备份未能完成（{reason}），本次操作未执行，数据未改变。请检查服务器磁盘空间后重试。"
+        )
+
+
 class _ReadersWriterLock:
     def __init__(self) -> None:
         self._cond = threading.Condition()
@@ -253,16 +262,33 @@ class Store:
     def backup_dir(self) -> Path:
         return self.path.parent / "backups"
 
-    def _backup(self, label: str) -> Path:
-        """Copy the file while we hold the writer lock: no other writer, nothing half-written."""
+    def _backup(self, label: str, verify: bool = True) -> Path:
+        """Copy the file while we hold the writer lock: no other writer, nothing half-written. The
+        copy goes to a temporary name and becomes a backup only once it is whole (same sizes as the
+        source, opens as our database); otherwise BackupFailed and nothing is left behind."""
         self.backup_dir.mkdir(parents=True, exist_ok=True)
         stamp = time.strftime("%Y%m%d-%H%M%S")
         safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in label)[:40]
         target = self.backup_dir / f"{self.path.stem}-{stamp}-{time.monotonic_ns() % 10**6:06d}-{safe}.duckdb"
-        shutil.copy2(self.path, target)
+        partial = target.with_name(target.name + ".partial")  # DuckDB finds its WAL at <name>.wal
+        pairs = [(self.path, partial, target)]
         wal = self.path.with_name(self.path.name + ".wal")
         if wal.exists():
-            shutil.copy2(wal, target.with_name(target.name + ".wal"))
+            pairs.append((wal, partial.with_name(partial.name + ".wal"), target.with_name(target.name + ".wal")))
+        try:
+            for source, copy, _ in pairs:
+                shutil.copy2(source, copy)
+            if verify and not all(c.stat().st_size == s.stat().st_size for s, c, _ in pairs):
+                raise BackupFailed("备份文件不完整")
+            if verify and not self.verify(partial, thorough=False):
+                raise BackupFailed("备份文件无法打开")
+            for _, copy, final in pairs:
+                copy.replace(final)
+        except OSError as error:
+            raise BackupFailed(type(error).__name__) from error
+        finally:
+            for _, copy, _ in pairs:
+                copy.unlink(missing_ok=True)
         for old in self.backups()[settings.KEEP_BACKUPS :]:
             old.unlink(missing_ok=True)
             old.with_name(old.name + ".wal").unlink(missing_ok=True)
@@ -277,10 +303,10 @@ class Store:
         )
 
     @staticmethod
-    def verify(path: Path) -> bool:
-        """Whether a file is one of our databases and every row of every table can be read (a
-        backup half-written when the disk filled opens, but fails on its missing blocks). Reads
-        the whole file: for restoring, not for every page."""
+    def verify(path: Path, thorough: bool = True) -> bool:
+        """Whether a file is one of our databases and (thorough) every row of every table can be
+        read: a backup half-written when the disk filled opens, but fails on its missing blocks.
+        The thorough check reads the whole file: for restoring, not before every import."""
         try:
             con = duckdb.connect(str(path), read_only=True)
         except duckdb.Error:
@@ -288,6 +314,8 @@ class Store:
         try:
             if schema.current_version(con) == 0:
                 return False
+            if not thorough:
+                return True
             tables = con.execute(
                 "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE'"
             ).fetchall()
@@ -305,7 +333,10 @@ class Store:
         if not backup.exists():
             raise FileNotFoundError(backup)
         with self._writer_lock():
-            current = self._backup("before-restore") if self.exists() else None
+            if not self.verify(backup):
+                raise StoreUnreadable(backup, "备份文件已损坏，不能用来恢复")
+            # The current file is kept as it is, even when damaged: it may be all there is.
+            current = self._backup("before-restore", verify=False) if self.exists() else None
             tmp = self.path.with_name(self.path.name + ".restoring")
             shutil.copy2(backup, tmp)
             self.path.with_name(self.path.name + ".wal").unlink(missing_ok=True)

@@ -106,3 +106,35 @@ def test_a_reader_that_waits_too_long_gets_a_chinese_message(store):
         holder.wait(timeout=30)
     with store.read() as con:  # and afterwards everything is fine
         assert con.execute("SELECT count(*) FROM v_districts").fetchall() == [(4,)]
+
+
+def test_a_backup_cut_short_by_a_full_disk_refuses_the_import_and_leaves_no_backup(store, tmp_path, monkeypatch):
+    """Backups are written to a temporary name and kept only when whole: a half-written one never
+    becomes the newest backup that restore would install."""
+    import shutil as real_shutil
+
+    from etl import load as loader
+    from etl.issues import LoadRefused
+    from pledge import store as store_module
+    from tests.fixtures import CLI_LEDGER
+
+    before = store.backups()
+    copy = real_shutil.copy2
+
+    def disk_fills(source, target, *args, **kwargs):
+        copy(source, target, *args, **kwargs)
+        with open(target, "r+b") as half:  # the disk filled half-way through
+            half.truncate(Path(source).stat().st_size // 2)
+
+    monkeypatch.setattr(store_module.shutil, "copy2", disk_fills)
+    ledger = write(tmp_path, "台账.xlsx", xlsx_bytes(CLI_LEDGER))
+    parsed = pipeline.parse_path(store, ledger)
+    with pytest.raises(LoadRefused, match="自动备份未能完成"):
+        loader.load(store, parsed, user="test")
+    assert store.backups() == before and not list(store.backup_dir.glob("*.partial*"))
+    with store.read() as con:
+        assert con.execute("SELECT count(*) FROM batches WHERE kind = 'loans'").fetchall() == [(0,)]
+    monkeypatch.setattr(store_module.shutil, "copy2", copy)
+    assert loader.load(store, parsed, user="test").status == "loaded"  # with room again, it goes through
+    newest = store.backups()[0]
+    assert Store.verify(newest)
