@@ -52,7 +52,8 @@ def test_a_load_killed_before_commit_leaves_the_database_as_it_was(tmp_path):
 def test_two_loads_at_once_both_land_and_the_second_is_told_to_wait(tmp_path):
     db = tmp_path / "city.duckdb"
     assert run("load", str(write(tmp_path, "d.xlsx", xlsx_bytes(district_rows()))), db=db).returncode == 0
-    first = start_load(write(tmp_path, "ledger.xlsx", xlsx_bytes(LEDGER)), db, pause=2)
+    # long enough for the second process to start and parse its file in the sandbox child first
+    first = start_load(write(tmp_path, "ledger.xlsx", xlsx_bytes(LEDGER)), db, pause=8)
     assert first.stdout.readline().strip() == "PAUSED_BEFORE_COMMIT"
     second = start_load(write(tmp_path, "targets.xlsx", xlsx_bytes(TARGETS)), db)
     out2, err2 = second.communicate(timeout=120)
