@@ -26,7 +26,13 @@ MONEY_UNITS = {"元": Decimal(1), "万元": Decimal(10_000), "亿元": Decimal(1
 
 # Control characters other than whitespace (NUL among them): invisible in Excel and never part of
 # a name or a code, but a crafted or broken file carries them (XML forbids them; lax readers pass them on).
-_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f]")
+# Control characters (NUL, BEL, ESC: they crash the Word writer and colour a terminal), and the
+# invisible ones that make two names that look the same differ: zero-width spaces and joiners,
+# left-to-right/right-to-left marks, embeddings and isolates, the byte-order mark.
+INVISIBLE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+)
+_CONTROL = INVISIBLE
 
 
 def to_text(value) -> str:

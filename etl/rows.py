@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from etl.columns import Field
 from etl.issues import ERROR, WARNING, Issue, ParsedFile
-from etl.normalise import apply_unique, to_text
+from etl.normalise import INVISIBLE, apply_unique, to_text
 
 MAX_LISTED_PER_COLUMN = 10_000  # an error report of a broken 100k-row file stays readable
 
@@ -46,6 +46,10 @@ class Collector:
         raw = self.rows.cells.get(name)
         if raw is None:
             return [None] * len(self.rows)
+        for i, value in enumerate(raw):
+            if type(value) is str and INVISIBLE.search(value):
+                shown = INVISIBLE.sub("", value)  # the message must not carry them either
+                self.add(WARNING, i, name, "含有不可见的控制字符或方向字符，已删除", shown)
         values, failures = apply_unique(raw, fn)
         for i, message in failures.items():
             self.add(ERROR, i, name, message, raw[i])
