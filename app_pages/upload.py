@@ -19,7 +19,7 @@ user = session.require("analyst")
 st.title("数据导入")
 st.caption(
     "支持 .xlsx、.xls、.csv（UTF-8 或 GBK），单个文件不超过"
-    f"{settings.MAX_UPLOAD_BYTES // 1024 // 1024}MB。系统自动识别区县名单、年度目标和质押融资台账；"
+    f"{settings.MAX_UPLOAD_MB}MB。系统自动识别区县名单、年度目标和质押融资台账；"
     "预览无误后点击“确认导入”才会写入。有错误的文件不能导入，请按问题清单修改后重新上传。"
 )
 

@@ -52,8 +52,9 @@ def check_outside(data: bytes, file_name: str) -> None:
     if not data or not data.strip():
         raise FileProblem("文件是空的（0字节或只有空白）")
     if len(data) > settings.MAX_UPLOAD_BYTES:
-        limit = settings.MAX_UPLOAD_BYTES // (1024 * 1024)
-        raise FileProblem(f"文件大小{len(data) / 1024 / 1024:.1f}MB，超过上限{limit}MB，请按月份或银行拆分后导入")
+        raise FileProblem(
+            f"文件大小{len(data) / 1_000_000:.1f}MB，超过上限{settings.MAX_UPLOAD_MB}MB，请按月份或银行拆分后导入"
+        )
 
 
 def read_tables(data: bytes, file_name: str) -> list[RawSheet]:

@@ -16,7 +16,10 @@ INCLUSIVE_THRESHOLDS_YUAN: list[tuple[int, int]] = [(0, 10_000_000), (2024, 20_0
 SLIGHTLY_BEHIND_POINTS = 0.10
 
 # Uploads larger than this are refused before they are parsed.
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+# The same limit as the browser's (.streamlit/config.toml server.maxUploadSize = 50, which Streamlit's
+# uploader counts in millions of bytes): one limit, whichever side refuses.
+MAX_UPLOAD_MB = 50
+MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1_000_000
 # An .xlsx is a zip: refuse one that would inflate beyond this (zip bombs).
 MAX_UNZIPPED_BYTES = 500 * 1024 * 1024
 # Uploaded files are parsed in a child process with these bounds (etl/sandbox.py): a crafted file

@@ -52,3 +52,15 @@ def test_every_exported_table_is_text_not_formula():
     assert [sheet.cell(row=r, column=1).value for r in range(2, 7)] == ["'=1+1", "正常", "'@x", "'-2", "'+3"]
     assert all(sheet.cell(row=r, column=1).data_type == "s" for r in range(2, 7))
     assert sheet.cell(row=2, column=2).value == 1  # numbers stay numbers
+
+
+def test_one_upload_limit_for_the_browser_and_the_loader():
+    """Streamlit's uploader refuses files over server.maxUploadSize million bytes; the loader's
+    limit (and the Chinese caption that states it) is the same number of bytes."""
+    import tomllib
+    from pathlib import Path
+
+    from pledge import settings
+
+    config = tomllib.loads((Path(__file__).resolve().parent.parent / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["maxUploadSize"] * 1_000_000 == settings.MAX_UPLOAD_BYTES
