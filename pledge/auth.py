@@ -156,9 +156,14 @@ def set_password(store: Store, name: str, password: str, by: str = "system") -> 
 
 
 def remove_user(store: Store, name: str, by: str = "system") -> None:
+    """Remove an account; the last admin cannot be removed (nobody could manage accounts after)."""
     with store.write() as con:
-        if not fetch_one(con, "SELECT 1 FROM users WHERE name = ?", [name]):
+        row = fetch_one(con, "SELECT role FROM users WHERE name = ?", [name])
+        if row is None:
             raise AuthError(f"没有用户“{name}”")
+        admins = fetch_value(con, "SELECT count(*) FROM users WHERE role = 'admin'")
+        if row[0] == "admin" and admins == 1:
+            raise AuthError(f"“{name}”是唯一的管理员，不能删除；请先添加另一位管理员")
         con.execute("DELETE FROM users WHERE name = ?", [name])
         audit(con, by, "删除用户", name)
 

@@ -60,8 +60,11 @@ def test_users_cli_reads_the_password_from_a_pipe(store):
     assert auth.authenticate(store, "张管理", "another-pass")
     listed = run("users", "list", db=store.path)
     assert "张管理" in listed.stdout and "管理员" in listed.stdout
+    refused = run("users", "remove", "张管理", db=store.path)  # the only admin
+    assert refused.returncode != 0 and "唯一的管理员" in refused.stdout + refused.stderr
+    assert run("users", "add", "李管理", "--role", "admin", db=store.path, stdin="third-pass\n").returncode == 0
     assert run("users", "remove", "张管理", db=store.path).returncode == 0
-    assert not auth.has_users(store)
+    assert [u["name"] for u in auth.list_users(store)] == ["李管理"]
     with store.read() as con:
         actions = [r[0] for r in con.execute("SELECT action FROM audit_log ORDER BY logged_at").fetchall()]
     assert actions[:1] == ["添加用户"] and "删除用户" in actions
@@ -92,3 +95,13 @@ def test_a_routine_sign_in_writes_nothing(store):
     with pytest.raises(auth.AuthError):
         auth.authenticate(store, "局领导", "wrong-password")
     assert store.data_version() != before  # a failure is counted, and so written
+
+
+def test_the_last_admin_cannot_be_removed(store):
+    auth.add_user(store, "admin", "password-3", "admin")
+    auth.add_user(store, "analyst", "password-2", "analyst")
+    with pytest.raises(auth.AuthError, match="唯一的管理员"):
+        auth.remove_user(store, "admin")
+    auth.add_user(store, "admin2", "password-5", "admin")
+    auth.remove_user(store, "admin")  # another admin remains
+    assert [u["name"] for u in auth.list_users(store)] == ["admin2", "analyst"]
