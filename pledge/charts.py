@@ -268,7 +268,7 @@ def district_month_heatmap(matrix: pd.DataFrame, year: int, as_of: dt.date, scop
             hovertemplate="%{y} %{x}：%{z:,.0f}万元<extra></extra>",
         )
     )
-    what = f"{scope}{year}年各区县分月质押融资额" if scope == CITY_NAME else f"{scope}{year}年分月质押融资额"
+    what = f"{scope}{year}年{'各区县' if total > 1 else ''}分月质押融资额"
     _named(fig, what, "万元", as_of, note)
     fig.update_yaxes(autorange="reversed")
     _every_category(fig, "y", names)
@@ -382,7 +382,7 @@ def stacked_bank_district(frame: pd.DataFrame, year: int, as_of: dt.date, scope:
         showlegend=False,
         hoverinfo="skip",
     )
-    what = f"{scope}{year}年各区县质押融资的银行构成" if scope == CITY_NAME else f"{scope}{year}年质押融资的银行构成"
+    what = f"{scope}{year}年{'各区县' if count > 1 else ''}质押融资的银行构成"
     _named(fig, what, "亿元", as_of, note)
     fig.update_layout(barmode="stack", legend={"traceorder": "normal"})
     if count == 0:
