@@ -92,7 +92,7 @@ def _style(fig: go.Figure, height: int = 420) -> go.Figure:
         hoverlabel={"font": {"family": FONT}},
     )
     fig.update_xaxes(showgrid=False, linecolor="#888", automargin=True)
-    fig.update_yaxes(gridcolor="#e5e5e5", zeroline=False, automargin=True)
+    fig.update_yaxes(gridcolor="#e5e5e5", zeroline=False, automargin=True, ticklabelstandoff=6)
     return fig
 
 
@@ -103,6 +103,11 @@ def _every_category(fig: go.Figure, axis: str, labels: list[str]) -> None:
         fig.update_yaxes(**settings)
     else:
         fig.update_xaxes(**settings)
+
+
+def _rows_height(names: list[str], per_row: int) -> int:
+    """Pixels for category rows whose wrapped labels take one line or more: never overlapping."""
+    return sum(per_row + 18 * name.count("<br>") for name in names)
 
 
 def _empty(fig: go.Figure, message: str) -> None:
@@ -214,6 +219,7 @@ def completion_ranking(
             marker_color=colors,
             text=labels,
             textposition="outside",
+            constraintext="none",  # labels keep their size on thin bars
             cliponaxis=False,
             hovertemplate="%{y}：%{text}<extra></extra>",
             showlegend=False,
@@ -237,7 +243,7 @@ def completion_ranking(
     top = max([v for v in values if v is not None] or [0.0])
     fig.update_xaxes(ticksuffix="%", range=[0, max(110, top * 1.2)])
     _every_category(fig, "y", names)
-    return _style(fig, height=max(360, 60 + 34 * len(names)))
+    return _style(fig, height=max(360, 60 + _rows_height(names, 34)))
 
 
 def district_month_heatmap(matrix: pd.DataFrame, year: int, as_of: dt.date, scope: str) -> go.Figure:
@@ -272,7 +278,7 @@ def district_month_heatmap(matrix: pd.DataFrame, year: int, as_of: dt.date, scop
     _named(fig, what, "万元", as_of, note)
     fig.update_yaxes(autorange="reversed")
     _every_category(fig, "y", names)
-    return _style(fig, height=max(360, 80 + 32 * len(names)))
+    return _style(fig, height=max(360, 80 + _rows_height(names, 32)))
 
 
 def monthly_bars(series: pd.DataFrame, year: int, as_of: dt.date, scope: str) -> go.Figure:
@@ -285,6 +291,7 @@ def monthly_bars(series: pd.DataFrame, year: int, as_of: dt.date, scope: str) ->
             marker_color=ACTUAL,
             text=[f"{v:,.0f}" for v in values],
             textposition="outside",
+            constraintext="none",  # labels keep their size on thin bars
             cliponaxis=False,
             name="当月",
         )
@@ -330,6 +337,7 @@ def horizontal_bars(
             marker_color=color,
             text=texts[::-1],
             textposition="outside",
+            constraintext="none",  # labels keep their size on thin bars
             cliponaxis=False,
             hovertemplate="%{y}：%{text}" + plotly(unit) + "<extra></extra>",
         )
@@ -342,7 +350,7 @@ def horizontal_bars(
     top = max([v for v in shown if v is not None] or [0.0])
     fig.update_xaxes(range=[0, top * 1.25 if top > 0 else 1])
     _every_category(fig, "y", names[::-1])
-    return _style(fig, height=max(320, 90 + 30 * len(names)))
+    return _style(fig, height=max(320, 90 + _rows_height(names, 30)))
 
 
 def stacked_bank_district(frame: pd.DataFrame, year: int, as_of: dt.date, scope: str) -> go.Figure:
@@ -376,7 +384,7 @@ def stacked_bank_district(frame: pd.DataFrame, year: int, as_of: dt.date, scope:
         x=totals_yi[::-1],
         y=names[::-1],
         mode="text",
-        text=["" if v is None else value_label(v) for v in totals_yi[::-1]],
+        text=["" if v is None else " " + value_label(v) for v in totals_yi[::-1]],
         textposition="middle right",
         cliponaxis=False,
         showlegend=False,
@@ -391,4 +399,4 @@ def stacked_bank_district(frame: pd.DataFrame, year: int, as_of: dt.date, scope:
     top = max([v for v in totals_yi if v is not None] or [0.0])
     fig.update_xaxes(range=[0, top * 1.2 if top > 0 else 1])
     _every_category(fig, "y", names[::-1])
-    return _style(fig, height=max(360, 120 + 30 * len(names)))
+    return _style(fig, height=max(360, 120 + _rows_height(names, 30)))
