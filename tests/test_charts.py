@@ -186,3 +186,14 @@ def test_the_bulletin_draws_with_the_figure_functions_of_the_pages(city):
     for name, fig in report.charts.items():
         assert plain_title(fig).startswith("全市"), name
         assert charts.figure_file_name(fig), name  # set only by pledge/charts.py
+
+
+def test_the_word_bulletin_png_of_a_long_ranking_grows_taller_instead_of_squeezing_its_rows():
+    from pledge import render
+
+    if render.missing():
+        pytest.skip("chromium or the CJK font is not installed")
+    fig = charts.completion_ranking(progress_frame(MANY), 0.83, YEAR, AS_OF, "全国")
+    png = render.png(fig)
+    height = int.from_bytes(png[20:24], "big")  # PNG IHDR
+    assert height == fig.layout.height * render.SCALE > render.HEIGHT * render.SCALE
