@@ -16,6 +16,7 @@ if period is None:
     widgets.empty("还没有任何数据。请先导入质押融资台账。")
     st.stop()
 year, as_of = period.year, period.as_of
+scope_name = period.district_name or charts.CITY_NAME
 
 banks = query(metrics.bank_breakdown, year, as_of)
 current = banks[banks["amount"] > 0]
@@ -27,9 +28,14 @@ left, right = widgets.side_by_side(2, [3, 2])
 with left:
     widgets.chart(
         charts.horizontal_bars(
-            current["bank"].tolist(), (current["amount"] / YI).tolist(), f"{year}年各银行质押融资额", "亿元", as_of
-        ),
-        f"各银行质押融资额_{as_of:%Y%m%d}",
+            current["bank"].tolist(),
+            (current["amount"] / YI).tolist(),
+            f"{year}年各银行质押融资额",
+            "亿元",
+            as_of,
+            scope=scope_name,
+            noun="家银行",
+        )
     )
 with right:
     table = pd.DataFrame(
@@ -47,4 +53,4 @@ with right:
     widgets.xlsx_download({"银行": table}, f"{year}年各银行质押融资_截至{as_of:%Y%m%d}.xlsx", "下载（Excel）")
 
 by_district = query(metrics.bank_by_district, year, as_of)
-widgets.chart(charts.stacked_bank_district(by_district, year, as_of), f"各区县银行构成_{as_of:%Y%m%d}")
+widgets.chart(charts.stacked_bank_district(by_district, year, as_of, scope_name))

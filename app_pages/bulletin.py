@@ -45,7 +45,7 @@ with st.container(border=True):
         st.markdown("**三、各银行质押融资情况**")
         widgets.table(bulletin.shown(report.banks))
     for name, fig in report.charts.items():
-        widgets.chart(fig, f"{report.file_stem}_{name}", key=f"bulletin_chart_{name}")
+        widgets.chart(fig, key=f"bulletin_chart_{name}")  # the PNG is named after its title and date
     st.markdown(f"**附表：首贷企业名单（{len(report.first_time)}家）**")
     widgets.table(bulletin.shown(report.first_time), height=min(400, 40 + 35 * max(1, len(report.first_time))))
 

@@ -17,6 +17,7 @@ if period is None:
     widgets.empty("还没有任何数据。请先导入区县名单、年度目标和质押融资台账。")
     st.stop()
 year, as_of = period.year, period.as_of
+scope_name = period.district_name or charts.CITY_NAME
 ranking = query(metrics.district_progress, year, as_of)  # a district viewer gets its own row only
 districts = metrics.district_rows(ranking)
 tp = ranking["time_progress"].iloc[0]
@@ -62,7 +63,7 @@ widgets.table(
 widgets.xlsx_download({"区县排名": table}, f"{year}年区县质押融资排名_截至{as_of:%Y%m%d}.xlsx", "下载排名表（Excel）")
 
 matrix = query(metrics.district_month_matrix, year, as_of)
-widgets.chart(charts.district_month_heatmap(matrix, year, as_of), f"区县分月质押融资额_{as_of:%Y%m%d}")
+widgets.chart(charts.district_month_heatmap(matrix, year, as_of, scope_name))
 
 st.divider()
 st.subheader("区县详情")
@@ -83,22 +84,20 @@ else:
     with left:
         projection = query(metrics.year_end_projection, year, as_of, district=code)
         series = projection["series"]
-        widgets.chart(
-            charts.cumulative_vs_target(series, row["t_loan_amount"], projection, year, as_of, scope=choice),
-            f"{choice}质押融资累计进度_{as_of:%Y%m%d}",
-        )
-        widgets.chart(charts.monthly_bars(series, year, as_of, choice), f"{choice}分月质押融资额_{as_of:%Y%m%d}")
+        widgets.chart(charts.cumulative_vs_target(series, row["t_loan_amount"], projection, year, as_of, choice))
+        widgets.chart(charts.monthly_bars(series, year, as_of, choice))
     with right:
         banks = query(metrics.bank_breakdown, year, as_of, district=code)
         widgets.chart(
             charts.horizontal_bars(
                 banks["bank"].tolist(),
                 (banks["amount"] / YI).tolist(),
-                f"{choice}{year}年各银行质押融资额",
+                f"{year}年各银行质押融资额",
                 "亿元",
                 as_of,
-            ),
-            f"{choice}银行质押融资额_{as_of:%Y%m%d}",
+                scope=choice,
+                noun="家银行",
+            )
         )
         types = query(metrics.patents_by_type, year, as_of, district=code)
         if len(types):
@@ -106,12 +105,12 @@ else:
                 charts.horizontal_bars(
                     types["patent_type"].tolist(),
                     types["patents"].astype(float).tolist(),
-                    f"{choice}{year}年质押知识产权（按类型）",
+                    f"{year}年质押知识产权（按类型）",
                     "件",
                     as_of,
+                    scope=choice,
                     digits=0,
-                ),
-                f"{choice}质押知识产权类型_{as_of:%Y%m%d}",
+                )
             )
     top = query(metrics.top_enterprises, year, as_of, 20, district=code)
     st.markdown(f"**{md(choice)}融资额前20家企业**")

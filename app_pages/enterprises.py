@@ -47,12 +47,12 @@ if selected is not None:
             charts.horizontal_bars(
                 [f"{y}年" for y in history["year"]],
                 (history["amount"] / WAN).tolist(),
-                f"{selected['name']}历年质押融资额",
+                "历年质押融资额",
                 "万元",
                 as_of,
+                scope=selected["name"],
                 digits=0,
-            ),
-            f"{selected['name']}历年质押融资额",
+            )
         )
     st.markdown("**全部贷款**（含来源：文件、工作表、Excel行号、导入批次）")
     widgets.table(
@@ -94,9 +94,10 @@ with left:
                 f"{year}年质押融资额前15家企业",
                 "万元",
                 as_of,
+                scope=period.district_name or charts.CITY_NAME,
                 digits=0,
-            ),
-            f"质押融资额前15家企业_{as_of:%Y%m%d}",
+                noun="家企业",
+            )
         )
 with right:
     first = query(metrics.first_time_borrowers, year, as_of)

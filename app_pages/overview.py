@@ -38,17 +38,12 @@ left, right = widgets.side_by_side(2)
 with left:
     projection = query(metrics.year_end_projection, year, as_of)
     series = projection["series"]
-    widgets.chart(
-        charts.cumulative_vs_target(series, row["t_loan_amount"], projection, year, as_of, scope=scope_name),
-        f"{scope_name}质押融资累计进度_{as_of:%Y%m%d}",
-    )
+    widgets.chart(charts.cumulative_vs_target(series, row["t_loan_amount"], projection, year, as_of, scope_name))
     st.caption(f"预计全年{metric('loan_amount').format(projection['projection'])}（{projection['method']}，仅供参考）")
 with right:
     if scope is not None:
-        widgets.chart(
-            charts.monthly_bars(series, year, as_of, scope_name), f"{scope_name}分月质押融资额_{as_of:%Y%m%d}"
-        )
+        widgets.chart(charts.monthly_bars(series, year, as_of, scope_name))
     else:
         if progress.loc[progress["scope"] != CITY, "t_loan_amount"].isna().all():
             widgets.empty(f"{year}年还没有区县目标，无法排名。请导入年度目标表。")
-        widgets.chart(charts.completion_ranking(progress, tp, year, as_of), f"区县目标完成率排名_{as_of:%Y%m%d}")
+        widgets.chart(charts.completion_ranking(progress, tp, year, as_of, scope_name))

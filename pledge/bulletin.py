@@ -193,16 +193,21 @@ def build(con: duckdb.DuckDBPyConnection, year: int, month: int) -> Bulletin:
         }
     )
     figures = {
-        "累计进度": charts.cumulative_vs_target(series, city["t_loan_amount"], projection, year, as_of),
-        "区县完成率": charts.completion_ranking(ranking, tp, year, as_of),
+        "累计进度": charts.cumulative_vs_target(
+            series, city["t_loan_amount"], projection, year, as_of, charts.CITY_NAME
+        ),
+        "区县完成率": charts.completion_ranking(ranking, tp, year, as_of, charts.CITY_NAME),
         "银行": charts.horizontal_bars(
             banks["bank"].head(10).tolist(),
             (banks["amount"].head(10) / YI).tolist(),
             f"{year}年各银行质押融资额（前10家）",
             "亿元",
             as_of,
+            scope=charts.CITY_NAME,
         ),
-        "分月热力": charts.district_month_heatmap(metrics.district_month_matrix(con, year, as_of), year, as_of),
+        "分月热力": charts.district_month_heatmap(
+            metrics.district_month_matrix(con, year, as_of), year, as_of, charts.CITY_NAME
+        ),
     }
     return Bulletin(
         year,

@@ -82,6 +82,7 @@ def renderer() -> Iterator:
     try:
 
         def to_png(fig, width: int = WIDTH, height: int = HEIGHT) -> bytes:
+            height = max(height, fig.layout.height or 0)  # a long ranking grows taller, never squeezed
             return kaleido.calc_fig_sync(fig, opts={"format": "png", "width": width, "height": height, "scale": SCALE})
 
         yield to_png

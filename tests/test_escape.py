@@ -165,14 +165,16 @@ def test_every_chart_shows_names_with_html_as_written(hostile):
         top = metrics.top_enterprises(con, 2025, AS_OF, 15)
         figures = {
             **{name: fig for name, fig in report.charts.items() if name != "累计进度"},  # 全市: no name in it
-            "stacked": charts.stacked_bank_district(metrics.bank_by_district(con, 2025, AS_OF), 2025, AS_OF),
+            "stacked": charts.stacked_bank_district(metrics.bank_by_district(con, 2025, AS_OF), 2025, AS_OF, "全市"),
             "cumulative": charts.cumulative_vs_target(projection["series"], 1e10, projection, 2025, AS_OF, DISTRICT),
             "monthly": charts.monthly_bars(projection["series"], 2025, AS_OF, DISTRICT),
-            "enterprises": charts.horizontal_bars(top["name"].tolist(), top["amount"].tolist(), "企业", "元", AS_OF),
+            "enterprises": charts.horizontal_bars(
+                top["name"].tolist(), top["amount"].tolist(), "企业", "元", AS_OF, scope="全市"
+            ),
         }
     assert set(report.charts) >= {"区县完成率", "银行", "分月热力"}
     for name, fig in figures.items():
-        texts = list(_strings(fig.to_plotly_json()))
+        texts = [t.replace("<br>", "") for t in _strings(fig.to_plotly_json())]  # long names wrap
         assert not [t for t in texts if BOLD in t or IMG in t], name
         assert any(plotly(BOLD) in t or plotly(IMG) in t for t in texts), name
         assert not [t for t in texts if "&amp;lt;" in t], name  # escaped once, not twice

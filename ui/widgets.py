@@ -38,12 +38,15 @@ def kpi_card(container, key: str, row: pd.Series) -> None:
         )
 
 
-def chart(fig: go.Figure, file_name: str, key: str | None = None) -> None:
-    if style.presenting():  # 16:9 for slides and projectors
-        fig = go.Figure(fig).update_layout(width=1200, height=675)
-        st.plotly_chart(fig, width="content", theme=None, config=charts.config(file_name), key=key)
+def chart(fig: go.Figure, file_name: str | None = None, key: str | None = None) -> None:
+    """Draw a figure; its camera button saves a PNG named after the figure's own title (scope, what,
+    as-of date: charts.file_name), unless a file name is given."""
+    name = file_name or charts.figure_file_name(fig) or "图表"
+    if style.presenting():  # 16:9 for slides and projectors; a long ranking grows taller, never squeezed
+        fig = go.Figure(fig).update_layout(width=1200, height=max(675, fig.layout.height or 0))
+        st.plotly_chart(fig, width="content", theme=None, config=charts.config(name), key=key)
         return
-    st.plotly_chart(fig, width="stretch", theme=None, config=charts.config(file_name), key=key)
+    st.plotly_chart(fig, width="stretch", theme=None, config=charts.config(name), key=key)
 
 
 def side_by_side(count: int = 2, spec=None):
