@@ -16,7 +16,7 @@ import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
-from pledge import charts, formats, metrics, narrative, periods, render
+from pledge import charts, formats, gbt9704, metrics, narrative, periods, render
 from pledge.catalogue import AHEAD, BEHIND, SLIGHTLY_BEHIND, WAN, YI
 from pledge.export import xlsx_bytes
 
@@ -220,91 +220,47 @@ def build(con: duckdb.DuckDBPyConnection, year: int, month: int) -> Bulletin:
 
 
 # -- documents -----------------------------------------------------------------------------
-def _set_east_asian_font(run, name: str) -> None:
-    from docx.oxml.ns import qn
-
-    run.font.name = name
-    properties = run._element.get_or_add_rPr()
-    fonts = properties.find(qn("w:rFonts"))
-    if fonts is None:
-        fonts = properties.makeelement(qn("w:rFonts"), {})
-        properties.append(fonts)
-    fonts.set(qn("w:eastAsia"), name)
-
-
-def _paragraph(
-    document, text: str, size: float = 12, bold: bool = False, align=None, font: str = "仿宋", indent: bool = True
-):
-    from docx.shared import Pt
-
-    paragraph = document.add_paragraph()
-    if align is not None:
-        paragraph.alignment = align
-    if indent:
-        paragraph.paragraph_format.first_line_indent = Pt(size * 2)
-    paragraph.paragraph_format.space_after = Pt(6)
-    run = paragraph.add_run(text)
-    run.font.size = Pt(size)
-    run.bold = bold
-    _set_east_asian_font(run, font)
-    return paragraph
-
-
-def _table(document, frame: pd.DataFrame) -> None:
-    from docx.shared import Pt
-
-    table = document.add_table(rows=1, cols=len(frame.columns))
-    table.style = "Table Grid"
-    for cell, name in zip(table.rows[0].cells, frame.columns):
-        cell.text = ""
-        run = cell.paragraphs[0].add_run(str(name))
-        run.bold = True
-        run.font.size = Pt(10)
-        _set_east_asian_font(run, "黑体")
-    for values in shown(frame).itertuples(index=False):
-        cells = table.add_row().cells
-        for cell, value in zip(cells, values):
-            run = cell.paragraphs[0].add_run("—" if pd.isna(value) else str(value))
-            run.font.size = Pt(10)
-            _set_east_asian_font(run, "宋体")
+def _table(document, frame: pd.DataFrame, available: int) -> None:
+    rows = [["—" if pd.isna(v) else str(v) for v in values] for values in shown(frame).itertuples(index=False)]
+    gbt9704.table(document, [str(c) for c in frame.columns], rows, available)
 
 
 def to_docx(bulletin: Bulletin, images: dict[str, bytes] | None = None, no_charts: str = NO_CHARTS) -> bytes:
-    """The bulletin as a Word document; images (PNG bytes by chart name) are placed after the text.
-    Without images the document says so under its title, in the words of `no_charts`."""
-    from docx import Document
+    """The bulletin as an official document (GB/T 9704 layout); images (PNG bytes by chart name)
+    are placed after the text. Without images the document says so under its title, in the
+    words of `no_charts`."""
     from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Cm
+    from docx.shared import Mm
 
-    document = Document()
-    section = document.sections[0]
-    section.left_margin = section.right_margin = Cm(2.5)
-    _paragraph(document, bulletin.title, size=18, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, font="黑体", indent=False)
-    _paragraph(
-        document,
-        f"（数据截至{formats.date_cn(bulletin.as_of)}）",
-        size=12,
-        align=WD_ALIGN_PARAGRAPH.CENTER,
-        indent=False,
+    document = gbt9704.new_document()
+    width = gbt9704.text_width(document.sections[0])
+    gbt9704.title(document, bulletin.title)
+    gbt9704.paragraph(
+        document, f"（数据截至{formats.date_cn(bulletin.as_of)}）", align=WD_ALIGN_PARAGRAPH.CENTER, indent=False
     )
     if not images:
-        _paragraph(document, no_charts, size=12, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
+        gbt9704.paragraph(document, no_charts, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
     for text in bulletin.paragraphs:
-        _paragraph(document, text, size=14)
+        gbt9704.body(document, text)
     for heading, frame in (
         ("一、各区县质押融资目标完成情况排名", bulletin.ranking),
         ("二、质押融资额前10位企业", bulletin.enterprises),
         ("三、各银行质押融资情况", bulletin.banks),
     ):
-        _paragraph(document, heading, size=14, bold=True, font="黑体", indent=False)
-        _table(document, frame)
+        gbt9704.heading(document, heading, 1)
+        _table(document, frame, width)
     if images:
-        _paragraph(document, "四、图表", size=14, bold=True, font="黑体", indent=False)
+        gbt9704.heading(document, "四、图表", 1)
         for name, data in images.items():
-            document.add_picture(io.BytesIO(data), width=Cm(16))
-            _paragraph(document, f"图：{name}", size=10, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
-    _paragraph(document, "附表：首贷企业名单", size=14, bold=True, font="黑体", indent=False)
-    _table(document, bulletin.first_time if len(bulletin.first_time) else pd.DataFrame({"说明": ["本期无首贷企业"]}))
+            document.add_picture(io.BytesIO(data), width=Mm(156))
+            gbt9704.paragraph(document, f"图：{name}", align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
+    gbt9704.heading(document, "附表：首贷企业名单", 1)
+    _table(
+        document,
+        bulletin.first_time if len(bulletin.first_time) else pd.DataFrame({"说明": ["本期无首贷企业"]}),
+        width,
+    )
+    gbt9704.page_numbers(document)
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
