@@ -230,7 +230,6 @@ def to_docx(bulletin: Bulletin, images: dict[str, bytes] | None = None, no_chart
     are placed after the text. Without images the document says so under its title, in the
     words of `no_charts`."""
     from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Mm
 
     document = gbt9704.new_document()
     width = gbt9704.text_width(document.sections[0])
@@ -252,7 +251,7 @@ def to_docx(bulletin: Bulletin, images: dict[str, bytes] | None = None, no_chart
     if images:
         gbt9704.heading(document, "四、图表", 1)
         for name, data in images.items():
-            document.add_picture(io.BytesIO(data), width=Mm(156))
+            gbt9704.picture(document, data, width)
             gbt9704.paragraph(document, f"图：{name}", align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
     gbt9704.heading(document, "附表：首贷企业名单", 1)
     _table(

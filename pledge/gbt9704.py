@@ -210,6 +210,18 @@ def column_widths(header: Sequence[str], rows: Sequence[Sequence[str]], availabl
     return [int(n * available / total) for n in needs]
 
 
+def picture(document, data: bytes, width: int):
+    """A picture on a paragraph of its own, with single line spacing so that it is not clipped."""
+    import io
+
+    para = document.add_paragraph()
+    para.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    para.paragraph_format.line_spacing = 1.0
+    para.paragraph_format.space_before = para.paragraph_format.space_after = Pt(0)
+    para.add_run().add_picture(io.BytesIO(data), width=width)
+    return para
+
+
 def _no_wrap(cell) -> None:
     properties = cell._tc.get_or_add_tcPr()
     element = OxmlElement("w:noWrap")
@@ -223,6 +235,8 @@ def table(document, header: Sequence[str], rows: Sequence[Sequence[str]], availa
     grid.style = "Table Grid"
     grid.alignment = WD_TABLE_ALIGNMENT.CENTER
     grid.autofit = False
+    for column, width in zip(grid.columns, widths):
+        column.width = width  # w:gridCol, which LibreOffice and WPS read
     for row_index, values in enumerate([header, *rows]):
         cells = grid.rows[0].cells if row_index == 0 else grid.add_row().cells
         font = H1_FONT if row_index == 0 else BODY_FONT
