@@ -236,14 +236,15 @@ def cmd_users(args, store: Store) -> int:
 
 
 def cmd_bulletin(args, store: Store) -> int:
-    from pledge import bulletin, render
+    from pledge import bulletin, issuing, render
 
     if not _has_data(store):
         return 1
     with store.read() as con:
         report = bulletin.build(con, args.year, args.month)
+        head = issuing.letterhead(con)
     _log("正在生成图表 ……")
-    word = bulletin.word(report)
+    word = bulletin.word(report, head)
     if word.missing:
         _log(f"提示：{render.advice(word.missing)}")
     if word.failure:

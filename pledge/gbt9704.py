@@ -103,7 +103,8 @@ def paragraph(document, text: str, font: str = BODY_FONT, size: float = BODY_SIZ
         para.alignment = align
     if indent:
         para.paragraph_format.first_line_indent = Pt(size * 2)
-    fonts(para.add_run(text), font, size)
+    if text:
+        fonts(para.add_run(text), font, size)
     return para
 
 
@@ -194,7 +195,9 @@ def display_width(text: str) -> float:
     return sum(1.0 if ord(c) > 0x2E7F else 0.55 for c in str(text))
 
 
-def column_widths(header: Sequence[str], rows: Sequence[Sequence[str]], available: int, size: float) -> list[int]:
+def column_widths(
+    header: Sequence[str], rows: Sequence[Sequence[str]], available: int, size: float, natural: bool = False
+) -> list[int]:
     """Widths (EMU) that give every column its longest cell on one line when the page allows,
     sharing what is left in proportion; the header may wrap at half its width."""
     char = Pt(size)
@@ -204,6 +207,8 @@ def column_widths(header: Sequence[str], rows: Sequence[Sequence[str]], availabl
         longest = max((display_width(row[i]) for row in rows), default=0.0)
         needs.append(max(longest, display_width(name) / 2, 2.0) * char + padding)
     total = sum(needs)
+    if natural:
+        return [int(n) for n in needs]
     if total <= available:
         spare = available - total
         return [int(n + spare * n / total) for n in needs]
@@ -251,3 +256,73 @@ def table(document, header: Sequence[str], rows: Sequence[Sequence[str]], availa
             if row_index:
                 _no_wrap(cell)
     return grid
+
+
+def natural_width(header: Sequence[str], rows: Sequence[Sequence[str]], size: float = TABLE_SIZE) -> int:
+    """What a table needs to keep every cell on one line."""
+    return sum(column_widths(header, rows, 0, size, natural=True))
+
+
+def landscape_needed(header: Sequence[str], rows: Sequence[Sequence[str]]) -> bool:
+    return natural_width(header, rows) > PAGE_WIDTH - LEFT - RIGHT
+
+
+RED = "FF0000"
+
+
+def _border(paragraph, edge: str, size_eighths: int, color: str) -> None:
+    """A rule along the paragraph's `edge` (top, bottom), `size_eighths` eighths of a point thick."""
+    properties = paragraph._p.get_or_add_pPr()
+    borders = properties.find(qn("w:pBdr"))
+    if borders is None:
+        borders = OxmlElement("w:pBdr")
+        properties.append(borders)
+    line = OxmlElement(f"w:{edge}")
+    line.set(qn("w:val"), "single")
+    line.set(qn("w:sz"), str(size_eighths))
+    line.set(qn("w:space"), "1")
+    line.set(qn("w:color"), color)
+    borders.append(line)
+
+
+def letterhead(document, office: str, doc_number: str) -> None:
+    """版头: the issuing office in red 方正小标宋简体, the 文号 centred, a red rule below."""
+    from docx.shared import RGBColor
+
+    para = document.add_paragraph()
+    para.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    para.paragraph_format.space_before = Mm(8)
+    para.paragraph_format.space_after = Pt(0)
+    para.paragraph_format.line_spacing = 1.0
+    run = para.add_run(office)
+    fonts(run, TITLE_FONT, 36 if len(office) <= 12 else 28)
+    run.font.color.rgb = RGBColor(0xFF, 0, 0)
+    blank(document)
+    number = paragraph(document, doc_number, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
+    _border(number, "bottom", 18, RED)
+    blank(document)
+
+
+def signature(document, office: str, date_text: str) -> None:
+    """The issuing office and the date (Arabic numerals), right-aligned four characters in."""
+    blank(document)
+    for text in (office, date_text):
+        para = paragraph(document, text, align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
+        para.paragraph_format.right_indent = Pt(BODY_SIZE * 4)
+
+
+def imprint(document, copy_to: str, printer: str, printed: str) -> None:
+    """版记: 抄送 and 印发 in 4号 仿宋, between rules (the first and last thicker), at the end."""
+    size = PAGE_NUMBER_SIZE
+    blank(document)
+    lines = []
+    if copy_to.strip():
+        lines.append(f"抄送：{copy_to.strip().rstrip('。')}。")
+    lines.append(f"{printer}\u3000\u3000{printed}印发")
+    for i, text in enumerate(lines):
+        para = paragraph(document, text, size=size, indent=False)
+        para.paragraph_format.left_indent = Pt(size)
+        para.paragraph_format.right_indent = Pt(size)
+        if i == 0:
+            _border(para, "top", 8, "000000")
+        _border(para, "bottom", 8 if i == len(lines) - 1 else 4, "000000")

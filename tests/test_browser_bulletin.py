@@ -62,11 +62,13 @@ def test_word_and_excel_bulletin_from_the_page(tmp_path_factory, browser):
         page.close()
 
     text = [p.text for p in word.paragraphs]
-    assert text[0] == "2025年7月全市知识产权质押融资工作通报"
+    assert text[0] == "示例市市场监督管理局"  # the 版头, then the 文号 and the title
+    assert text.index("2025年7月全市知识产权质押融资工作通报") == text.index("一、总体情况") - 4
     assert "不含图表" not in "\n".join(text)
     # 7300万 lent by 7月31日 (worked out by hand in tests/test_metrics.py), as the metrics layer says
-    assert f"全市累计完成知识产权质押融资{city['loan_amount'] / 100_000_000:.2f}亿元" in text[2]
-    assert "全市累计完成知识产权质押融资0.73亿元" in text[2]
+    headline = text[text.index("一、总体情况") + 1]
+    assert f"全市累计完成知识产权质押融资{city['loan_amount'] / 100_000_000:.2f}亿元" in headline
+    assert "全市累计完成知识产权质押融资0.73亿元" in headline
     table = word.tables[0]
     names = [row.cells[2].text for row in table.rows[1:]]
     assert "西山区" in names and "东湖区" in names
@@ -105,6 +107,6 @@ def test_without_chart_packages_the_page_offers_word_without_charts(tmp_path_fac
         assert page_problems(page) == []
         page.close()
     text = [p.text for p in word.paragraphs]
-    assert text[0] == "2025年7月全市知识产权质押融资工作通报"
+    assert "2025年7月全市知识产权质押融资工作通报" in text
     assert "（本服务器未安装图表导出组件，本通报不含图表。）" in text
     assert len(word.inline_shapes) == 0
