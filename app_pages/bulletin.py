@@ -20,13 +20,31 @@ if period.district is not None:
     st.error("月度通报涉及全市各区县，仅向全市范围的账户开放。")
     st.stop()
 
-months = list(range(1, 13))
 latest = query(metrics.latest_loan_date, period.year)
 default_month = latest.month if latest else dt.date.today().month
-month = st.selectbox(
-    "通报月份", months, index=default_month - 1, format_func=lambda m: f"{period.year}年{m}月", key="bulletin_month"
+kind = st.segmented_control(
+    "通报类型", list(bulletin.KINDS), default=bulletin.MONTHLY, format_func=bulletin.KINDS.get, key="bulletin_kind"
 )
-report = query(bulletin.build, period.year, month)
+kind = kind or bulletin.MONTHLY
+if kind == bulletin.MONTHLY:
+    month = st.selectbox(
+        "通报月份",
+        list(range(1, 13)),
+        index=default_month - 1,
+        format_func=lambda m: f"{period.year}年{m}月",
+        key="bulletin_month",
+    )
+elif kind == bulletin.QUARTERLY:
+    month = st.selectbox(
+        "通报季度",
+        [3, 6, 9, 12],
+        index=(default_month - 1) // 3,
+        format_func=lambda m: bulletin.period_label(bulletin.QUARTERLY, period.year, m),
+        key="bulletin_quarter",
+    )
+else:
+    month = 12
+report = query(bulletin.build, period.year, month, kind)
 user = session.current_user()
 can_issue = user is not None and user.can("analyst")
 head = query(issuing.letterhead)
@@ -35,10 +53,13 @@ st.subheader("存在问题与下步工作要求")
 st.caption("以下两段按数据预填，可直接修改；每行一段。Word通报与签发存档采用修改后的文字。")
 left, right = st.columns(2)
 problems = left.text_area(
-    "存在问题", "\n".join(report.problems), height=220, key=f"bulletin_problems_{period.year}_{month}"
+    "存在问题", "\n".join(report.problems), height=220, key=f"bulletin_problems_{kind}_{period.year}_{month}"
 )
 requirements = right.text_area(
-    "下步工作要求", "\n".join(report.requirements), height=220, key=f"bulletin_requirements_{period.year}_{month}"
+    "下步工作要求",
+    "\n".join(report.requirements),
+    height=220,
+    key=f"bulletin_requirements_{kind}_{period.year}_{month}",
 )
 report = report.edited(problems, requirements)
 

@@ -49,10 +49,26 @@ COLUMNS = {
 }
 
 
+# The kinds of bulletin: the monthly one, and the quarterly and year-end variants (as of the
+# period's last day; what the period added instead of the month's new loans).
+MONTHLY, QUARTERLY, ANNUAL = "month", "quarter", "year"
+KINDS = {MONTHLY: "月度通报", QUARTERLY: "季度通报", ANNUAL: "年度通报"}
+QUARTERS = "一二三四"
+
+
+def period_label(kind: str, year: int, month: int) -> str:
+    """2025年6月 / 2025年第二季度 / 2025年度, the period a bulletin covers (month: its last month)."""
+    if kind == QUARTERLY:
+        return f"{year}年第{QUARTERS[(month - 1) // 3]}季度"
+    if kind == ANNUAL:
+        return f"{year}年度"
+    return f"{year}年{month}月"
+
+
 @dataclass
 class Bulletin:
     year: int
-    month: int
+    month: int  # the period's last month
     as_of: dt.date
     title: str
     overall: list[str]  # 总体情况
@@ -67,9 +83,11 @@ class Bulletin:
     problems: list[str] = field(default_factory=list)  # 存在问题, prefilled from the data, edited on the page
     requirements: list[str] = field(default_factory=list)  # 下步工作要求, likewise
 
+    kind: str = MONTHLY
+
     @property
     def file_stem(self) -> str:
-        return f"{self.year}年{self.month}月知识产权质押融资通报"
+        return f"{period_label(self.kind, self.year, self.month)}知识产权质押融资通报"
 
     @property
     def paragraphs(self) -> list[str]:
@@ -200,7 +218,13 @@ def requirements(found: Attention) -> list[str]:
     return [f"（{ORDINALS[i]}）{text}" for i, text in enumerate(items)]
 
 
-def build(con: duckdb.DuckDBPyConnection, year: int, month: int) -> Bulletin:
+def build(con: duckdb.DuckDBPyConnection, year: int, month: int, kind: str = MONTHLY) -> Bulletin:
+    """The bulletin of a month; with kind QUARTERLY, of the quarter ending in `month`; with
+    ANNUAL, of the year (`month` is then 12)."""
+    if kind == QUARTERLY and month % 3:
+        raise ValueError(f"季度通报的月份应为季末月份：{month}")
+    if kind == ANNUAL:
+        month = 12
     as_of = periods.month_end(year, month)
     ranking = metrics.district_progress(con, year, as_of)
     tp = ranking["time_progress"].iloc[0]
@@ -213,10 +237,14 @@ def build(con: duckdb.DuckDBPyConnection, year: int, month: int) -> Bulletin:
     banks = metrics.bank_breakdown(con, year, as_of)
     first = metrics.first_time_borrowers(con, year, as_of)
 
-    overall = [
-        _headline(city, tp, as_of),
-        f"{month}月当月，全市新增知识产权质押融资{this_month['amount'] / YI:.2f}亿元，{int(this_month['loans'])}笔。",
-    ]
+    if kind == MONTHLY:
+        added = f"{month}月当月，全市新增知识产权质押融资{this_month['amount'] / YI:.2f}亿元，{int(this_month['loans'])}笔。"
+    else:
+        first_month = month - 2 if kind == QUARTERLY else 1
+        new = metrics.new_in_months(con, year, first_month, month)
+        span = f"第{QUARTERS[(month - 1) // 3]}季度" if kind == QUARTERLY else "全年"
+        added = f"{span}（{first_month}—{month}月），全市新增知识产权质押融资{new['amount'] / YI:.2f}亿元，{new['loans']}笔。"
+    overall = [_headline(city, tp, as_of), added]
     progress, lagging = _districts_paragraphs(districts)
     institutions = []
     if len(banks):
@@ -289,7 +317,7 @@ def build(con: duckdb.DuckDBPyConnection, year: int, month: int) -> Bulletin:
         year,
         month,
         as_of,
-        f"{year}年{month}月全市知识产权质押融资工作通报",
+        f"{period_label(kind, year, month)}全市知识产权质押融资工作通报",
         overall,
         progress,
         institutions,
@@ -301,6 +329,7 @@ def build(con: duckdb.DuckDBPyConnection, year: int, month: int) -> Bulletin:
         figures,
         problems(found),
         requirements(found),
+        kind,
     )
 
 

@@ -43,8 +43,8 @@ def test_issuing_advances_the_number_and_archives_the_edited_file(accounts, monk
     assert not at.exception and not at.error
     year = dt.date.today().year
     assert any(f"示市监知〔{year}〕1号" in m.value for m in at.markdown)
-    at.text_area(key="bulletin_problems_2025_7").set_value("一是东湖区严重滞后。\n二是首贷不足。")
-    at.text_area(key="bulletin_requirements_2025_7").set_value("（一）限期整改。东湖区本月底前报送措施。")
+    at.text_area(key="bulletin_problems_month_2025_7").set_value("一是东湖区严重滞后。\n二是首贷不足。")
+    at.text_area(key="bulletin_requirements_month_2025_7").set_value("（一）限期整改。东湖区本月底前报送措施。")
     at.run()
     assert any("一是东湖区严重滞后。" in m.value for m in at.markdown)  # the preview follows the edit
     at.button(key="bulletin_issue").click().run()
@@ -119,3 +119,18 @@ def test_bulletin_module_has_no_streamlit():
     assert (
         "streamlit" not in Path(bulletin.__file__).read_text() and "streamlit" not in Path(issuing.__file__).read_text()
     )
+
+
+def test_a_quarterly_bulletin_from_the_page_is_issued_with_its_title(accounts, monkeypatch, tmp_path):
+    at = page(accounts.path, monkeypatch, tmp_path, auth.User("analyst", "analyst"))
+    at.button_group(key="bulletin_kind").set_value(bulletin.QUARTERLY).run()
+    assert not at.exception
+    assert at.selectbox(key="bulletin_quarter").value == 9  # the city's latest loan is of July
+    at.selectbox(key="bulletin_quarter").set_value(6).run()
+    assert any("2025年第二季度全市知识产权质押融资工作通报" in m.value for m in at.markdown)
+    at.button(key="bulletin_issue").click().run()
+    with accounts.read() as con:
+        (title,) = issuing.issued(con)["title"]
+    assert title == "2025年第二季度全市知识产权质押融资工作通报"
+    at.button_group(key="bulletin_kind").set_value(bulletin.ANNUAL).run()
+    assert any("2025年度全市知识产权质押融资工作通报" in m.value for m in at.markdown)
