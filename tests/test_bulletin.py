@@ -168,3 +168,14 @@ def test_quarterly_and_year_end_variants(city):
     assert year.paragraphs[1].startswith("全年（1—12月），全市新增知识产权质押融资0.73亿元")
     text = [p.text for p in Document(io.BytesIO(bulletin.to_docx(quarter))).paragraphs]
     assert "2025年第二季度全市知识产权质押融资工作通报" in text
+
+
+def test_cli_writes_the_quarterly_bulletin_and_refuses_a_month_that_ends_no_quarter(city, tmp_path):
+    out = tmp_path / "季度.docx"
+    hidden = {**without_chart_packages(tmp_path), "BROWSER_PATH": ""}
+    args = ("bulletin", "--year", "2025", "--kind", "quarter", "--out", str(out))
+    result = run(*args, "--month", "6", db=city.path, env=hidden)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "2025年第二季度全市知识产权质押融资工作通报" in [p.text for p in Document(str(out)).paragraphs]
+    refused = run(*args, "--month", "5", db=city.path, env=hidden)
+    assert refused.returncode == 1 and "季末月份" in refused.stderr
