@@ -437,10 +437,8 @@ def to_docx(
         for name, data in images.items():
             gbt9704.picture(document, data, gbt9704.text_width(section))
             gbt9704.paragraph(document, f"图：{name}", align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
-    if document.sections[-1].orientation != document.sections[0].orientation:
-        gbt9704.new_section(document, landscape=False)
-    gbt9704.imprint(document, head.copy_to, head.printer, formats.date_cn(on))
     gbt9704.page_numbers(document)
+    gbt9704.imprint(document, head.copy_to, head.printer, formats.date_cn(on))
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()

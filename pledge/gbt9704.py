@@ -154,8 +154,8 @@ def _field(paragraph, instruction: str, font: str, size: float) -> None:
         run._element.append(element)
 
 
-def _page_number(footer, align) -> None:
-    para = footer.paragraphs[0] if footer.paragraphs else footer.add_paragraph()
+def _page_number(footer, align, para=None) -> None:
+    para = para if para is not None else (footer.paragraphs[0] if footer.paragraphs else footer.add_paragraph())
     para.alignment = align
     fmt = para.paragraph_format
     # one character in from the text block's edge, as the standard asks
@@ -312,17 +312,34 @@ def signature(document, office: str, date_text: str) -> None:
 
 
 def imprint(document, copy_to: str, printer: str, printed: str) -> None:
-    """版记: 抄送 and 印发 in 4号 仿宋, between rules (the first and last thicker), at the end."""
+    """版记 at the foot of an even page: a last section that starts on an even page and carries
+    抄送 and 印发 (4号 仿宋, between rules, the first and last thicker) in its footers, above the
+    page number. Call after page_numbers."""
+    from docx.enum.section import WD_SECTION
+
     size = PAGE_NUMBER_SIZE
+    section = document.add_section(WD_SECTION.EVEN_PAGE)
+    a4(section)
     blank(document)
     lines = []
     if copy_to.strip():
         lines.append(f"抄送：{copy_to.strip().rstrip('。')}。")
     lines.append(f"{printer}\u3000\u3000{printed}印发")
-    for i, text in enumerate(lines):
-        para = paragraph(document, text, size=size, indent=False)
-        para.paragraph_format.left_indent = Pt(size)
-        para.paragraph_format.right_indent = Pt(size)
-        if i == 0:
-            _border(para, "top", 8, "000000")
-        _border(para, "bottom", 8 if i == len(lines) - 1 else 4, "000000")
+    for footer, align in (
+        (section.footer, WD_ALIGN_PARAGRAPH.RIGHT),
+        (section.even_page_footer, WD_ALIGN_PARAGRAPH.LEFT),
+    ):
+        footer.is_linked_to_previous = False
+        for old in list(footer.paragraphs):
+            old._element.getparent().remove(old._element)
+        for i, text in enumerate(lines):
+            para = footer.add_paragraph()
+            _line(para)
+            para.paragraph_format.left_indent = para.paragraph_format.right_indent = Pt(size)
+            fonts(para.add_run(text), BODY_FONT, size)
+            if i == 0:
+                _border(para, "top", 8, "000000")
+            _border(para, "bottom", 8 if i == len(lines) - 1 else 4, "000000")
+        spacer = footer.add_paragraph()
+        _line(spacer)
+        _page_number(footer, align, footer.add_paragraph())

@@ -89,9 +89,10 @@ def test_an_admin_edits_the_letterhead_and_the_next_file_carries_it(accounts, mo
     at.button(key="bulletin_issue").click().run()
     with accounts.read() as con:
         data = issuing.issued_file(con, dt.date.today().year, 1)
-    text = [p.text for p in Document(io.BytesIO(data)).paragraphs]
+    document = Document(io.BytesIO(data))
+    text = [p.text for p in document.paragraphs]
     assert text[0] == "某市市场监督管理局" and f"某市监知〔{dt.date.today().year}〕1号" in text
-    assert "抄送：市金融工作局。" in text
+    assert "抄送：市金融工作局。" in [p.text for p in document.sections[-1].even_page_footer.paragraphs]  # 版记
 
 
 def test_a_pattern_without_the_number_is_refused(accounts, monkeypatch, tmp_path):

@@ -9,7 +9,7 @@ import io
 
 import pytest
 from docx import Document
-from docx.enum.section import WD_ORIENT
+from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml.ns import qn
 from docx.shared import Pt
@@ -89,7 +89,7 @@ def test_page_numbers_dash_page_dash_odd_right_even_left(word):
     for section in word.sections:
         odd, even = section.footer, section.even_page_footer
         for footer, align in ((odd, WD_ALIGN_PARAGRAPH.RIGHT), (even, WD_ALIGN_PARAGRAPH.LEFT)):
-            (para,) = footer.paragraphs
+            para = footer.paragraphs[-1]  # the last section's footers hold the 版记 above it
             assert para.alignment == align
             assert "PAGE" in "".join(t.text for t in para._element.iter(qn("w:instrText")))
             assert [f.get(qn("w:fldCharType")) for f in para._element.iter(qn("w:fldChar"))] == [
@@ -121,7 +121,14 @@ def test_letterhead_number_main_to_signature_and_imprint(word):
     assert text.index("某市监知〔2025〕12号") < text.index("2025年6月全市知识产权质押融资工作通报")
     assert "各区县市场监督管理局，各有关金融机构：" in text  # 主送, the default
     assert "2025年7月8日" in text  # signed in Arabic numerals
-    assert text[-2:] == ["抄送：市金融工作局。", "示例市市场监督管理局办公室\u3000\u30002025年7月8日印发"]
+    # 版记: at the foot of an even page, in the footers of a last section that starts on one
+    last = word.sections[-1]
+    assert last.start_type == WD_SECTION.EVEN_PAGE and last.orientation == WD_ORIENT.PORTRAIT
+    for footer in (last.footer, last.even_page_footer):
+        lines = [p.text for p in footer.paragraphs]
+        assert lines[:2] == ["抄送：市金融工作局。", "示例市市场监督管理局办公室\u3000\u30002025年7月8日印发"]
+        assert lines[-1].startswith("— ") and lines[-1].endswith(" —")  # the page number stays below
+        assert {r.font.size for p in footer.paragraphs[:2] for r in p.runs} == {Pt(14)}
 
 
 def test_five_parts_in_order_with_the_analysts_text(word):
