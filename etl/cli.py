@@ -236,14 +236,22 @@ def cmd_users(args, store: Store) -> int:
 
 
 def cmd_bulletin(args, store: Store) -> int:
-    from pledge import bulletin, render
+    from pledge import bulletin, issuing, render
 
     if not _has_data(store):
         return 1
     with store.read() as con:
-        report = bulletin.build(con, args.year, args.month)
+        if args.month is None and args.kind != "year":
+            _log("✘ 请用 --month 指定月份（季度通报为季末月份）")
+            return 1
+        try:
+            report = bulletin.build(con, args.year, args.month or 12, args.kind)
+        except ValueError as error:
+            _log(f"✘ {error}")
+            return 1
+        head = issuing.letterhead(con)
     _log("正在生成图表 ……")
-    word = bulletin.word(report)
+    word = bulletin.word(report, head)
     if word.missing:
         _log(f"提示：{render.advice(word.missing)}")
     if word.failure:
@@ -297,9 +305,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = users.add_parser("list", parents=[common], help="列出用户")
     p.set_defaults(func=cmd_users)
 
-    p = sub.add_parser("bulletin", parents=[common], help="生成月度通报 .docx")
+    p = sub.add_parser("bulletin", parents=[common], help="生成月度（季度、年度）通报 .docx（草稿，期号空白）")
     p.add_argument("--year", type=int, required=True)
-    p.add_argument("--month", type=int, required=True, choices=range(1, 13), metavar="M")
+    p.add_argument(
+        "--month", type=int, choices=range(1, 13), metavar="M", help="月份；季度通报为季末月份；年度通报不需要"
+    )
+    p.add_argument("--kind", choices=["month", "quarter", "year"], default="month", help="通报类型（默认 month）")
     p.add_argument("--out", required=True, metavar="FILE.docx")
     p.set_defaults(func=cmd_bulletin)
 

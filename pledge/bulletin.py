@@ -10,15 +10,16 @@ from __future__ import annotations
 import datetime as dt
 import io
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
-from pledge import charts, formats, metrics, narrative, periods, render
+from pledge import charts, formats, gbt9704, metrics, narrative, periods, render
 from pledge.catalogue import AHEAD, BEHIND, SLIGHTLY_BEHIND, WAN, YI
 from pledge.export import xlsx_bytes
+from pledge.issuing import Letterhead
 
 NO_CHARTS = "（本服务器未安装图表导出组件，本通报不含图表。）"
 CHARTS_FAILED = "（图表生成失败，本通报不含图表。）"
@@ -48,23 +49,58 @@ COLUMNS = {
 }
 
 
+# The kinds of bulletin: the monthly one, and the quarterly and year-end variants (as of the
+# period's last day; what the period added instead of the month's new loans).
+MONTHLY, QUARTERLY, ANNUAL = "month", "quarter", "year"
+KINDS = {MONTHLY: "月度通报", QUARTERLY: "季度通报", ANNUAL: "年度通报"}
+QUARTERS = "一二三四"
+
+
+def period_label(kind: str, year: int, month: int) -> str:
+    """2025年6月 / 2025年第二季度 / 2025年度, the period a bulletin covers (month: its last month)."""
+    if kind == QUARTERLY:
+        return f"{year}年第{QUARTERS[(month - 1) // 3]}季度"
+    if kind == ANNUAL:
+        return f"{year}年度"
+    return f"{year}年{month}月"
+
+
 @dataclass
 class Bulletin:
     year: int
-    month: int
+    month: int  # the period's last month
     as_of: dt.date
     title: str
-    paragraphs: list[str]
+    overall: list[str]  # 总体情况
+    progress: list[str]  # 各地进展
+    institutions: list[str]  # 金融机构情况
     ranking: pd.DataFrame  # in rank order; every table reads as COLUMNS says
     lagging: list[str]
     enterprises: pd.DataFrame
     banks: pd.DataFrame
     first_time: pd.DataFrame
     charts: dict[str, go.Figure] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)  # 存在问题, prefilled from the data, edited on the page
+    requirements: list[str] = field(default_factory=list)  # 下步工作要求, likewise
+
+    kind: str = MONTHLY
 
     @property
     def file_stem(self) -> str:
-        return f"{self.year}年{self.month}月知识产权质押融资通报"
+        return f"{period_label(self.kind, self.year, self.month)}知识产权质押融资通报"
+
+    @property
+    def paragraphs(self) -> list[str]:
+        """The paragraphs drawn from the data, in the order of the document."""
+        return [*self.overall, *self.progress, *self.institutions]
+
+    def edited(self, problems: str, requirements: str) -> Bulletin:
+        """The bulletin with the analyst's 存在问题 and 下步工作要求, one paragraph a line."""
+        return replace(self, problems=_lines(problems), requirements=_lines(requirements))
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
 
 
 def shown(frame: pd.DataFrame) -> pd.DataFrame:
@@ -98,29 +134,97 @@ def _headline(city: pd.Series, tp: float, as_of: dt.date) -> str:
     return text
 
 
-def _districts_paragraph(districts: pd.DataFrame) -> tuple[str, list[str]]:
+def _gap(row: pd.Series) -> str:
+    return f"{row['name']}（{formats.pct(row['c_loan_amount'])}，{narrative.position(row['c_loan_amount'], row['time_progress'])}）"
+
+
+def _districts_paragraphs(districts: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """各地进展: the ranking, who is ahead of 序时进度 and who behind, by how much."""
     with_target = districts[districts["status"].notna()]
     if with_target.empty:
-        return "各区县尚未设定年度目标，本期不作排名。", []
+        return ["各区县尚未设定年度目标，本期不作排名。"], []
     counts = with_target["status"].value_counts()
     text = (
         f"从各区县看，{int(counts.get(AHEAD, 0))}个区县达到或超过序时进度，"
         f"{int(counts.get(SLIGHTLY_BEHIND, 0))}个区县略滞后，{int(counts.get(BEHIND, 0))}个区县滞后。"
-    )
-    leaders = with_target.head(3)
-    text += (
-        "完成率居前的是"
-        + "、".join(f"{r['name']}（{formats.pct(r['c_loan_amount'])}）" for _, r in leaders.iterrows())
+        "按年度目标完成率排名，依次为"
+        + "、".join(f"{r['name']}（{formats.pct(r['c_loan_amount'])}）" for _, r in with_target.iterrows())
         + "。"
     )
+    texts = [text]
+    ahead = with_target[with_target["status"] == AHEAD]
+    if len(ahead):
+        texts.append("进度领先的区县：" + "、".join(_gap(r) for _, r in ahead.iterrows()) + "。")
+    short = with_target[with_target["status"].isin([SLIGHTLY_BEHIND, BEHIND])]
+    if len(short):
+        texts.append("进度落后于序时进度的区县：" + "、".join(_gap(r) for _, r in short.iterrows()) + "。")
+    without = districts[districts["status"].isna()]
+    if len(without):
+        texts.append(f"{'、'.join(without['name'])}尚未设定年度目标，未参与排名。")
     behind = with_target[with_target["status"] == BEHIND]
     lagging = [f"{r['name']}（{formats.pct(r['c_loan_amount'])}）" for _, r in behind.iterrows()]
-    if lagging:
-        text += f"{'、'.join(lagging)}进度滞后，请相关区县对照目标任务，加强政银企对接，加快推进。"
-    return text, lagging
+    return texts, lagging
 
 
-def build(con: duckdb.DuckDBPyConnection, year: int, month: int) -> Bulletin:
+@dataclass
+class Attention:
+    """What 存在问题 starts from: lists read off the bulletin's frames, no figure computed."""
+
+    behind: list[str]  # 滞后 districts, with completion and gap
+    no_loans: list[str]  # districts with no loan this year
+    banks_without_first_time: list[str]  # banks that lent this year but to no first-time borrower
+
+
+def attention(districts: pd.DataFrame, banks: pd.DataFrame, first: pd.DataFrame) -> Attention:
+    behind = districts[districts["status"] == BEHIND]
+    lending = banks[banks["amount"] > 0]["bank"].tolist()
+    with_first = {name for value in first["banks"].dropna() for name in str(value).split("、")}
+    return Attention(
+        [_gap(r) for _, r in behind.iterrows()],
+        districts[districts["loan_amount"] <= 0]["name"].tolist(),
+        [bank for bank in lending if bank not in with_first],
+    )
+
+
+ORDINALS = "一二三四五六七八九十"
+
+
+def problems(found: Attention) -> list[str]:
+    items = []
+    if found.behind:
+        items.append(f"部分区县进度滞后。{'、'.join(found.behind)}，与年度目标差距较大。")
+    if found.no_loans:
+        items.append(f"{'、'.join(found.no_loans)}今年以来尚无知识产权质押融资业务，工作有待破题。")
+    if found.banks_without_first_time:
+        items.append(
+            f"{'、'.join(found.banks_without_first_time)}今年以来尚未向首贷企业发放知识产权质押贷款，首贷拓展不足。"
+        )
+    if not items:
+        return ["本期各区县均达到序时进度，未发现突出问题。"]
+    return [f"{ORDINALS[i]}是{text}" for i, text in enumerate(items)]
+
+
+def requirements(found: Attention) -> list[str]:
+    items = []
+    names = [text.split("（")[0] for text in found.behind] + found.no_loans
+    if names:
+        items.append(
+            f"加快推进滞后区县工作。请{'、'.join(names)}对照年度目标任务，加强政银企对接，梳理企业融资需求，加快推进。"
+        )
+    items.append("扩大首贷覆盖面。请各金融机构加大对首次获得贷款的科技型中小企业的支持力度，创新知识产权质押融资产品。")
+    items.append(
+        "做好数据报送。请各区县、各金融机构于每月5日前报送上月知识产权质押融资台账，确保数据真实、准确、完整。"
+    )
+    return [f"（{ORDINALS[i]}）{text}" for i, text in enumerate(items)]
+
+
+def build(con: duckdb.DuckDBPyConnection, year: int, month: int, kind: str = MONTHLY) -> Bulletin:
+    """The bulletin of a month; with kind QUARTERLY, of the quarter ending in `month`; with
+    ANNUAL, of the year (`month` is then 12)."""
+    if kind == QUARTERLY and month % 3:
+        raise ValueError(f"季度通报的月份应为季末月份：{month}")
+    if kind == ANNUAL:
+        month = 12
     as_of = periods.month_end(year, month)
     ranking = metrics.district_progress(con, year, as_of)
     tp = ranking["time_progress"].iloc[0]
@@ -133,22 +237,27 @@ def build(con: duckdb.DuckDBPyConnection, year: int, month: int) -> Bulletin:
     banks = metrics.bank_breakdown(con, year, as_of)
     first = metrics.first_time_borrowers(con, year, as_of)
 
-    paragraphs = [_headline(city, tp, as_of)]
-    paragraphs.append(
-        f"{month}月当月，全市新增知识产权质押融资{this_month['amount'] / YI:.2f}亿元，{int(this_month['loans'])}笔。"
-    )
-    district_text, lagging = _districts_paragraph(districts)
-    paragraphs.append(district_text)
+    if kind == MONTHLY:
+        added = f"{month}月当月，全市新增知识产权质押融资{this_month['amount'] / YI:.2f}亿元，{int(this_month['loans'])}笔。"
+    else:
+        first_month = month - 2 if kind == QUARTERLY else 1
+        new = metrics.new_in_months(con, year, first_month, month)
+        span = f"第{QUARTERS[(month - 1) // 3]}季度" if kind == QUARTERLY else "全年"
+        added = f"{span}（{first_month}—{month}月），全市新增知识产权质押融资{new['amount'] / YI:.2f}亿元，{new['loans']}笔。"
+    overall = [_headline(city, tp, as_of), added]
+    progress, lagging = _districts_paragraphs(districts)
+    institutions = []
     if len(banks):
         lead = banks.head(3)
-        paragraphs.append(
+        institutions.append(
             "从金融机构看，"
             + "、".join(
                 f"{r['bank']}（{r['amount'] / YI:.2f}亿元，占{formats.pct(r['share'])}）" for _, r in lead.iterrows()
             )
             + f"发放金额居前，共有{int((banks['amount'] > 0).sum())}家银行开展知识产权质押融资业务。"
         )
-    paragraphs.append(f"今年以来全市首贷企业{len(first)}家，详见附表。")
+    institutions.append(f"今年以来全市首贷企业{len(first)}家，名单见附件3。")
+    found = attention(districts, banks, first)
 
     ranking_table = pd.DataFrame(
         {
@@ -213,103 +322,128 @@ def build(con: duckdb.DuckDBPyConnection, year: int, month: int) -> Bulletin:
         year,
         month,
         as_of,
-        f"{year}年{month}月全市知识产权质押融资工作通报",
-        paragraphs,
+        f"{period_label(kind, year, month)}全市知识产权质押融资工作通报",
+        overall,
+        progress,
+        institutions,
         ranking_table,
         lagging,
         enterprise_table,
         bank_table,
         first_table,
         figures,
+        problems(found),
+        requirements(found),
+        kind,
     )
 
 
 # -- documents -----------------------------------------------------------------------------
-def _set_east_asian_font(run, name: str) -> None:
-    from docx.oxml.ns import qn
-
-    run.font.name = name
-    properties = run._element.get_or_add_rPr()
-    fonts = properties.find(qn("w:rFonts"))
-    if fonts is None:
-        fonts = properties.makeelement(qn("w:rFonts"), {})
-        properties.append(fonts)
-    fonts.set(qn("w:eastAsia"), name)
+ATTACHMENTS = {
+    "ranking": "各区县知识产权质押融资目标完成情况排名表",
+    "banks": "各金融机构知识产权质押融资情况表",
+    "enterprises": "重点企业及首贷企业名单",
+    "charts": "知识产权质押融资情况图表",
+}
 
 
-def _paragraph(
-    document, text: str, size: float = 12, bold: bool = False, align=None, font: str = "仿宋", indent: bool = True
-):
-    from docx.shared import Pt
-
-    paragraph = document.add_paragraph()
-    if align is not None:
-        paragraph.alignment = align
-    if indent:
-        paragraph.paragraph_format.first_line_indent = Pt(size * 2)
-    paragraph.paragraph_format.space_after = Pt(6)
-    run = paragraph.add_run(text)
-    run.font.size = Pt(size)
-    run.bold = bold
-    _set_east_asian_font(run, font)
-    return paragraph
+def _numbered(document, texts: list[str]) -> None:
+    """Paragraphs of 存在问题 or 下步工作要求: a leading （一） sentence is a 楷体 heading in its line."""
+    for text in texts:
+        if text.startswith("（") and "）" in text[:5] and "。" in text:
+            head, rest = text.split("。", 1)
+            para = gbt9704.body(document, "")
+            gbt9704.fonts(para.add_run(head + "。"), gbt9704.H2_FONT, gbt9704.BODY_SIZE)
+            gbt9704.fonts(para.add_run(rest), gbt9704.BODY_FONT, gbt9704.BODY_SIZE)
+        else:
+            gbt9704.body(document, text)
 
 
-def _table(document, frame: pd.DataFrame) -> None:
-    from docx.shared import Pt
-
-    table = document.add_table(rows=1, cols=len(frame.columns))
-    table.style = "Table Grid"
-    for cell, name in zip(table.rows[0].cells, frame.columns):
-        cell.text = ""
-        run = cell.paragraphs[0].add_run(str(name))
-        run.bold = True
-        run.font.size = Pt(10)
-        _set_east_asian_font(run, "黑体")
-    for values in shown(frame).itertuples(index=False):
-        cells = table.add_row().cells
-        for cell, value in zip(cells, values):
-            run = cell.paragraphs[0].add_run("—" if pd.isna(value) else str(value))
-            run.font.size = Pt(10)
-            _set_east_asian_font(run, "宋体")
-
-
-def to_docx(bulletin: Bulletin, images: dict[str, bytes] | None = None, no_charts: str = NO_CHARTS) -> bytes:
-    """The bulletin as a Word document; images (PNG bytes by chart name) are placed after the text.
-    Without images the document says so under its title, in the words of `no_charts`."""
-    from docx import Document
+def _attachment(document, number: int, name: str, frames: list[tuple[str | None, pd.DataFrame]]) -> None:
+    """An attachment on a new page, landscape when a table needs the width: 附件N in 黑体, its
+    title, its tables."""
     from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Cm
 
-    document = Document()
-    section = document.sections[0]
-    section.left_margin = section.right_margin = Cm(2.5)
-    _paragraph(document, bulletin.title, size=18, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, font="黑体", indent=False)
-    _paragraph(
-        document,
-        f"（数据截至{formats.date_cn(bulletin.as_of)}）",
-        size=12,
-        align=WD_ALIGN_PARAGRAPH.CENTER,
-        indent=False,
+    tables = []
+    for caption, frame in frames:
+        rows = [["—" if pd.isna(v) else str(v) for v in values] for values in shown(frame).itertuples(index=False)]
+        tables.append((caption, [str(c) for c in frame.columns], rows))
+    wide = any(gbt9704.landscape_needed(header, rows) for _, header, rows in tables)
+    section = gbt9704.new_section(document, landscape=wide)
+    gbt9704.paragraph(document, f"附件{number}", font=gbt9704.H1_FONT, indent=False)
+    gbt9704.title(document, name)
+    gbt9704.blank(document)
+    for caption, header, rows in tables:
+        if caption:
+            gbt9704.paragraph(document, caption, font=gbt9704.H1_FONT, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
+        gbt9704.table(document, header, rows, gbt9704.text_width(section))
+
+
+def to_docx(
+    bulletin: Bulletin,
+    images: dict[str, bytes] | None = None,
+    no_charts: str = NO_CHARTS,
+    head: Letterhead | None = None,
+    doc_number: str | None = None,
+    issued_on: dt.date | None = None,
+) -> bytes:
+    """The bulletin as an official document (GB/T 9704): 版头 (office, 文号), title, 主送, the five
+    parts of the text, the list of attachments, office and date, then the attachments (tables,
+    landscape where they need the width; charts full width) and the 版记. A draft (no doc_number)
+    leaves the 期号 blank. Without images the document says so under its title, in the words of
+    `no_charts`."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    head = head or Letterhead()
+    on = issued_on or dt.date.today()
+    document = gbt9704.new_document()
+    gbt9704.letterhead(document, head.office, doc_number or head.doc_number(on.year, None))
+    gbt9704.title(document, bulletin.title)
+    gbt9704.paragraph(
+        document, f"（数据截至{formats.date_cn(bulletin.as_of)}）", align=WD_ALIGN_PARAGRAPH.CENTER, indent=False
     )
     if not images:
-        _paragraph(document, no_charts, size=12, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
-    for text in bulletin.paragraphs:
-        _paragraph(document, text, size=14)
-    for heading, frame in (
-        ("一、各区县质押融资目标完成情况排名", bulletin.ranking),
-        ("二、质押融资额前10位企业", bulletin.enterprises),
-        ("三、各银行质押融资情况", bulletin.banks),
-    ):
-        _paragraph(document, heading, size=14, bold=True, font="黑体", indent=False)
-        _table(document, frame)
+        gbt9704.paragraph(document, no_charts, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
+    gbt9704.blank(document)
+    gbt9704.paragraph(document, f"{head.main_to.strip().rstrip('：:')}：", indent=False)
+    parts = (
+        ("一、总体情况", bulletin.overall),
+        ("二、各地进展", bulletin.progress),
+        ("三、金融机构情况", bulletin.institutions),
+        ("四、存在问题", bulletin.problems),
+        ("五、下步工作要求", bulletin.requirements),
+    )
+    for heading, texts in parts:
+        gbt9704.heading(document, heading, 1)
+        _numbered(document, texts)
+    names = [ATTACHMENTS["ranking"], ATTACHMENTS["banks"], ATTACHMENTS["enterprises"]]
     if images:
-        _paragraph(document, "四、图表", size=14, bold=True, font="黑体", indent=False)
+        names.append(ATTACHMENTS["charts"])
+    gbt9704.blank(document)
+    for i, name in enumerate(names, start=1):
+        para = gbt9704.body(document, f"{'附件：' if i == 1 else ''}{i}. {name}")
+        if i > 1:
+            para.paragraph_format.first_line_indent = gbt9704.Pt(gbt9704.BODY_SIZE * 5)
+    gbt9704.signature(document, head.office, formats.date_cn(on))
+
+    _attachment(document, 1, ATTACHMENTS["ranking"], [(None, bulletin.ranking)])
+    _attachment(document, 2, ATTACHMENTS["banks"], [(None, bulletin.banks)])
+    first = bulletin.first_time if len(bulletin.first_time) else pd.DataFrame({"说明": ["本期无首贷企业"]})
+    _attachment(
+        document,
+        3,
+        ATTACHMENTS["enterprises"],
+        [("质押融资额前10位企业", bulletin.enterprises), ("首贷企业名单", first)],
+    )
+    if images:
+        section = gbt9704.new_section(document, landscape=False)
+        gbt9704.paragraph(document, "附件4", font=gbt9704.H1_FONT, indent=False)
+        gbt9704.title(document, ATTACHMENTS["charts"])
         for name, data in images.items():
-            document.add_picture(io.BytesIO(data), width=Cm(16))
-            _paragraph(document, f"图：{name}", size=10, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
-    _paragraph(document, "附表：首贷企业名单", size=14, bold=True, font="黑体", indent=False)
-    _table(document, bulletin.first_time if len(bulletin.first_time) else pd.DataFrame({"说明": ["本期无首贷企业"]}))
+            gbt9704.picture(document, data, gbt9704.text_width(section))
+            gbt9704.paragraph(document, f"图：{name}", align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
+    gbt9704.page_numbers(document)
+    gbt9704.imprint(document, head.copy_to, head.printer, formats.date_cn(on))
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
@@ -318,8 +452,20 @@ def to_docx(bulletin: Bulletin, images: dict[str, bytes] | None = None, no_chart
 def to_xlsx(bulletin: Bulletin) -> bytes:
     summary = pd.DataFrame(
         {
-            "项目": ["标题", "数据截至", *[f"第{i}段" for i in range(1, len(bulletin.paragraphs) + 1)]],
-            "内容": [bulletin.title, formats.date_cn(bulletin.as_of), *bulletin.paragraphs],
+            "项目": [
+                "标题",
+                "数据截至",
+                *[f"第{i}段" for i in range(1, len(bulletin.paragraphs) + 1)],
+                *["存在问题"] * len(bulletin.problems),
+                *["下步工作要求"] * len(bulletin.requirements),
+            ],
+            "内容": [
+                bulletin.title,
+                formats.date_cn(bulletin.as_of),
+                *bulletin.paragraphs,
+                *bulletin.problems,
+                *bulletin.requirements,
+            ],
         }
     )
     return xlsx_bytes(
@@ -350,14 +496,21 @@ class Word:
     failure: str | None  # why drawing the charts failed
 
 
-def word(bulletin: Bulletin) -> Word:
-    """The Word bulletin with its charts when this server can draw them, otherwise without them."""
+def charts_for(bulletin: Bulletin) -> tuple[dict[str, bytes], list[str], str | None]:
+    """The charts as PNG when this server can draw them: (images, missing packages, failure)."""
     needs = render.missing()
     if needs:
-        return Word(to_docx(bulletin), {}, needs, None)
+        return {}, needs, None
     try:
-        images = render_images(bulletin)
+        return render_images(bulletin), [], None
     except Exception as failure:  # kaleido, the browser, a timeout: the text is still worth having
         log.exception("drawing the bulletin's charts failed")
-        return Word(to_docx(bulletin, no_charts=CHARTS_FAILED), {}, [], str(failure) or type(failure).__name__)
-    return Word(to_docx(bulletin, images), images, [], None)
+        return {}, [], str(failure) or type(failure).__name__
+
+
+def word(bulletin: Bulletin, head: Letterhead | None = None) -> Word:
+    """The Word bulletin (a draft: no 期号) with its charts when this server can draw them,
+    otherwise without them."""
+    images, needs, failure = charts_for(bulletin)
+    note = CHARTS_FAILED if failure else NO_CHARTS
+    return Word(to_docx(bulletin, images, no_charts=note, head=head), images, needs, failure)

@@ -31,6 +31,12 @@ def month_end(year: int, month: int) -> dt.date:
     return dt.date(year, month, calendar.monthrange(year, month)[1])
 
 
+def report_date(latest: dt.date, today: dt.date) -> dt.date:
+    """The date a report is as of: the end of the latest month with data, once that month's files
+    are in, but never after today (a month still running is reported to today)."""
+    return min(month_end(latest.year, latest.month), max(today, latest))
+
+
 def previous_month_end(as_of: dt.date) -> dt.date | None:
     """The date 较上月 compares with: the last day of the previous month (None in January)."""
     first = as_of.replace(day=1)

@@ -256,8 +256,39 @@ def _v5(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(_V5)
 
 
+_V6 = """
+-- The bulletin's letterhead and 版记, edited once by an admin (pledge/issuing.py names the keys).
+CREATE TABLE document_settings (
+    key         VARCHAR PRIMARY KEY,
+    value       VARCHAR NOT NULL,
+    updated_at  TIMESTAMP NOT NULL,
+    updated_by  VARCHAR NOT NULL
+);
+-- Every bulletin issued (签发), kept exactly as sent: its 文号 runs per year of issue.
+CREATE TABLE issued_bulletins (
+    year        INTEGER NOT NULL,              -- the year of the 文号 (of issue)
+    number      INTEGER NOT NULL,              -- the running 期号 within that year
+    doc_number  VARCHAR NOT NULL,              -- the 文号 as printed
+    report_year INTEGER NOT NULL,
+    month       INTEGER NOT NULL,
+    title       VARCHAR NOT NULL,
+    as_of       DATE NOT NULL,                 -- the data's date
+    issued_at   TIMESTAMP NOT NULL,
+    user_name   VARCHAR NOT NULL,
+    file_name   VARCHAR NOT NULL,
+    sha256      VARCHAR NOT NULL,
+    docx        BLOB NOT NULL,
+    PRIMARY KEY (year, number)
+);
+"""
+
+
+def _v6(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(_V6)
+
+
 # Append new migrations; never edit one that has shipped.
-MIGRATIONS: list[Callable[[duckdb.DuckDBPyConnection], None]] = [_v1, _v2, _v3, _v4, _v5]
+MIGRATIONS: list[Callable[[duckdb.DuckDBPyConnection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

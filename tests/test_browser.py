@@ -47,11 +47,12 @@ def test_overview_shows_charts_with_titles_and_as_of_date(app_url, browser):
     assert charts.count() == 2
     titles = page.eval_on_selector_all(".gtitle", "els => els.map(e => e.textContent)")
     assert any("累计进度" in t for t in titles) and any("完成率" in t for t in titles)
-    assert all("截至2025年7月5日" in t and "单位" in t for t in titles)  # unit and as-of date on every chart
+    assert all("截至2025年7月31日" in t and "单位" in t for t in titles)  # unit and as-of date on every chart
     # The district ranking draws one bar per district, coloured by status.
     bars = page.eval_on_selector_all(".barlayer .trace:first-child .point path", "els => els.map(e => e.style.fill)")
-    # as of 7月5日: 西山 and 高新 ahead (green), 东湖 behind (red), 临江 without a target (grey)
-    assert len(bars) == 4 and len(set(bars)) == 3
+    # as of 7月31日 (序时进度 58.1%): 西山 ahead (62.5%, green), 高新 slightly behind (56.0%, amber),
+    # 东湖 behind (20.0%, red), 临江 without a target (grey)
+    assert len(bars) == 4 and len(set(bars)) == 4
     page.close()
 
 

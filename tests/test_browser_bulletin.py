@@ -5,6 +5,7 @@ and that file says so."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import re
 
@@ -13,7 +14,7 @@ import pytest
 from docx import Document
 from PIL import Image
 
-from pledge import catalogue, formats, metrics
+from pledge import catalogue, formats, issuing, metrics
 from tests.browser import page_problems, running_app, wait_until_drawn
 from tests.fixtures import city_in, sheet_rows, without_chart_packages
 
@@ -62,11 +63,13 @@ def test_word_and_excel_bulletin_from_the_page(tmp_path_factory, browser):
         page.close()
 
     text = [p.text for p in word.paragraphs]
-    assert text[0] == "2025年7月全市知识产权质押融资工作通报"
+    assert text[0] == "示例市市场监督管理局"  # the 版头, then the 文号 and the title
+    assert text.index("2025年7月全市知识产权质押融资工作通报") == text.index("一、总体情况") - 4
     assert "不含图表" not in "\n".join(text)
     # 7300万 lent by 7月31日 (worked out by hand in tests/test_metrics.py), as the metrics layer says
-    assert f"全市累计完成知识产权质押融资{city['loan_amount'] / 100_000_000:.2f}亿元" in text[2]
-    assert "全市累计完成知识产权质押融资0.73亿元" in text[2]
+    headline = text[text.index("一、总体情况") + 1]
+    assert f"全市累计完成知识产权质押融资{city['loan_amount'] / 100_000_000:.2f}亿元" in headline
+    assert "全市累计完成知识产权质押融资0.73亿元" in headline
     table = word.tables[0]
     names = [row.cells[2].text for row in table.rows[1:]]
     assert "西山区" in names and "东湖区" in names
@@ -105,6 +108,29 @@ def test_without_chart_packages_the_page_offers_word_without_charts(tmp_path_fac
         assert page_problems(page) == []
         page.close()
     text = [p.text for p in word.paragraphs]
-    assert text[0] == "2025年7月全市知识产权质押融资工作通报"
+    assert "2025年7月全市知识产权质押融资工作通报" in text
     assert "（本服务器未安装图表导出组件，本通报不含图表。）" in text
     assert len(word.inline_shapes) == 0
+
+
+def test_an_issued_bulletin_downloads_byte_for_byte_as_archived(tmp_path_factory, browser):
+    folder = tmp_path_factory.mktemp("issued")
+    store = city_in(folder)
+    year = dt.date.today().year
+    with running_app(store.path) as url:
+        page = open_bulletin(browser, url)
+        page.get_by_role("button", name=re.compile("签发并存档")).click()
+        page.get_by_text(f"已签发示市监知〔{year}〕1号").wait_for(timeout=180_000)
+        wait_until_drawn(page)
+        page.get_by_text(f"示市监知〔{year}〕2号").first.wait_for(timeout=30_000)  # the next number is offered
+        downloaded = download(page, "下载签发原件（Word）", folder)
+        assert page_problems(page) == []
+        page.close()
+    with store.read() as con:
+        archived = issuing.issued_file(con, year, 1)
+        (sha,) = issuing.issued(con)["sha256"]
+    assert downloaded == archived and hashlib.sha256(downloaded).hexdigest() == sha
+    word = Document(io.BytesIO(downloaded))
+    text = [p.text for p in word.paragraphs]
+    assert f"示市监知〔{year}〕1号" in text and "四、存在问题" in text
+    assert len(word.inline_shapes) == 4  # drawn with its charts

@@ -148,3 +148,34 @@ def test_cli_without_chart_packages_writes_the_bulletin_and_says_it_has_no_chart
     document = Document(str(out))
     assert "（本服务器未安装图表导出组件，本通报不含图表。）" in [p.text for p in document.paragraphs]
     assert len(document.inline_shapes) == 0
+
+
+def test_quarterly_and_year_end_variants(city):
+    with city.read() as con:
+        quarter = bulletin.build(con, 2025, 6, bulletin.QUARTERLY)
+        june = bulletin.build(con, 2025, 6)
+        year = bulletin.build(con, 2025, 12, bulletin.ANNUAL)
+        q2 = metrics.new_in_months(con, 2025, 4, 6)
+        with pytest.raises(ValueError):
+            bulletin.build(con, 2025, 5, bulletin.QUARTERLY)
+    assert quarter.title == "2025年第二季度全市知识产权质押融资工作通报"
+    assert quarter.as_of == dt.date(2025, 6, 30) and quarter.file_stem == "2025年第二季度知识产权质押融资通报"
+    # 西山区 2500万 in May and 高新区 2000万 in June (tests/fixtures.py)
+    assert q2["amount"] == 45_000_000
+    assert quarter.paragraphs[0] == june.paragraphs[0]  # the same as-of day: the same headline
+    assert quarter.paragraphs[1] == f"第二季度（4—6月），全市新增知识产权质押融资0.45亿元，{q2['loans']}笔。"
+    assert year.title == "2025年度全市知识产权质押融资工作通报" and year.as_of == dt.date(2025, 12, 31)
+    assert year.paragraphs[1].startswith("全年（1—12月），全市新增知识产权质押融资0.73亿元")
+    text = [p.text for p in Document(io.BytesIO(bulletin.to_docx(quarter))).paragraphs]
+    assert "2025年第二季度全市知识产权质押融资工作通报" in text
+
+
+def test_cli_writes_the_quarterly_bulletin_and_refuses_a_month_that_ends_no_quarter(city, tmp_path):
+    out = tmp_path / "季度.docx"
+    hidden = {**without_chart_packages(tmp_path), "BROWSER_PATH": ""}
+    args = ("bulletin", "--year", "2025", "--kind", "quarter", "--out", str(out))
+    result = run(*args, "--month", "6", db=city.path, env=hidden)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "2025年第二季度全市知识产权质押融资工作通报" in [p.text for p in Document(str(out)).paragraphs]
+    refused = run(*args, "--month", "5", db=city.path, env=hidden)
+    assert refused.returncode == 1 and "季末月份" in refused.stderr

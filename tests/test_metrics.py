@@ -87,10 +87,13 @@ def test_as_of_date_moves_the_window(city):
     assert rows["全市"]["loans"] == 2
 
 
-def test_default_as_of_is_the_last_loan_date_of_the_year(city):
+def test_default_as_of_is_the_end_of_the_latest_month_with_data_never_after_today(city):
     with city.read() as con:
-        assert metrics.default_as_of(con, 2025) == dt.date(2025, 7, 5)
-        assert metrics.default_as_of(con, 2024) == dt.date(2024, 7, 1)
+        assert metrics.latest_loan_date(con, 2025) == dt.date(2025, 7, 5)
+        assert metrics.default_as_of(con, 2025) == dt.date(2025, 7, 31)  # as the July bulletin is dated
+        assert metrics.default_as_of(con, 2024) == dt.date(2024, 7, 31)
+        # July still running: reported to today, not to a month end that has not come
+        assert metrics.default_as_of(con, 2025, today=dt.date(2025, 7, 20)) == dt.date(2025, 7, 20)
         assert metrics.default_as_of(con, 2030, today=dt.date(2026, 1, 5)) == dt.date(2030, 1, 1)
         assert metrics.years_with_data(con) == [2025, 2024]
 

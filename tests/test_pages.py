@@ -60,8 +60,9 @@ def test_the_login_page_renders_before_signing_in(city, monkeypatch):
 
 def test_overview_shows_the_metrics_layer_figures(city, monkeypatch):
     at = open_app(city.path, monkeypatch)
-    as_of = dt.date(2025, 7, 5)  # default: the last loan date of the latest year
+    as_of = dt.date(2025, 7, 31)  # default: the end of the latest month with data (last loan 7月5日)
     assert at.date_input(key="as_of").value == as_of
+    assert any("统计截至：2025年7月31日（默认：最近有数据月份的月末" in c.value for c in at.sidebar.caption)
     with city.read() as con:
         row = metrics.district_progress(con, 2025, as_of).iloc[0]
     assert metric(at, "质押融资金额") == formats.yi(row["loan_amount"] / 1e8) == "0.73亿元"
@@ -69,7 +70,7 @@ def test_overview_shows_the_metrics_layer_figures(city, monkeypatch):
     assert metric(at, "惠及企业") == "3家"
     assert metric(at, "首贷企业") == "2家"
     sentence = at.info[0].value  # the markdown source: plain text, escaped
-    assert md("截至7月5日，全市完成知识产权质押融资0.73亿元") in sentence
+    assert md("截至7月31日，全市完成知识产权质押融资0.73亿元") in sentence
     assert md(f"占年度目标{formats.pct(row['c_loan_amount'])}") in sentence
 
 
@@ -80,7 +81,7 @@ def test_changing_the_as_of_date_and_the_year(city, monkeypatch):
     assert md("1个区县滞后：东湖区（20.0%）") in at.info[0].value
     at.selectbox(key="year").set_value(2024).run()
     assert not at.exception
-    assert at.date_input(key="as_of").value == dt.date(2024, 7, 1)  # the new year's own last loan date
+    assert at.date_input(key="as_of").value == dt.date(2024, 7, 31)  # the new year's own latest month end
     assert metric(at, "质押融资金额") == "0.21亿元"
     assert any("未设定年度目标" in c.value for c in at.caption)
     assert any("还没有区县目标" in i.value for i in at.info)

@@ -58,14 +58,23 @@ def render() -> Period | None:
             min_value=dt.date(year, 1, 1),
             max_value=dt.date(year, 12, 31),
             format="YYYY/MM/DD",
-            help="统计自当年1月1日起至该日（含）放款的贷款；默认为该年最后一笔贷款的放款日期",
+            help="统计自当年1月1日起至该日（含）放款的贷款；默认为该年最近有放款数据的月份的月末（不晚于今天），与月度通报的日期一致",
         )
         last_import = (
             f"{md(fresh['last_import_file'])}（{fresh['last_import_at']:%Y-%m-%d %H:%M}）"
             if fresh["last_import_at"]
             else "—"
         )
-        st.caption(f"数据截至：{formats.date_cn(fresh['latest_loan_date'])}  \n最近导入：{last_import}")
+        rule = (
+            "默认：最近有数据月份的月末，不晚于今天"
+            if as_of == default
+            else f"手动选择；默认为{formats.date_cn(default)}"
+        )
+        st.caption(
+            f"数据截至：{formats.date_cn(fresh['latest_loan_date'])}  \n"
+            f"统计截至：{formats.date_cn(as_of)}（{rule}）  \n"
+            f"最近导入：{last_import}"
+        )
         st.toggle("截图模式", key="presentation", help="隐藏侧栏、工具栏和控件，图表按16:9显示，便于截图或投影")
     style.presentation()
     if user.district_code:

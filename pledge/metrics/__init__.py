@@ -46,6 +46,7 @@ from pledge.metrics.progress import (
 from pledge.metrics.series import (
     district_month_matrix,
     monthly_cumulative,
+    new_in_months,
     year_end_projection,
 )
 
@@ -83,6 +84,7 @@ __all__ = [
     "import_batches",
     "latest_loan_date",
     "monthly_cumulative",
+    "new_in_months",
     "patents_by_type",
     "search_enterprises",
     "summary",

@@ -199,11 +199,13 @@ def latest_loan_date(con: duckdb.DuckDBPyConnection, year: int | None = None) ->
 
 
 def default_as_of(con: duckdb.DuckDBPyConnection, year: int, today: dt.date | None = None) -> dt.date:
-    """The last loan date loaded for the year; without loans, today (or the year's last day)."""
+    """The end of the latest month with a loan loaded for the year, never after today
+    (periods.report_date), as the monthly bulletin is dated; without loans, today (or the year's
+    last day)."""
     latest = latest_loan_date(con, year)
-    if latest is not None:
-        return latest
     today = today or dt.date.today()
+    if latest is not None:
+        return periods.report_date(latest, today)
     return min(today, dt.date(year, 12, 31)) if year <= today.year else dt.date(year, 1, 1)
 
 

@@ -9,6 +9,7 @@ import duckdb
 import pandas as pd
 
 from pledge import periods
+from pledge.sql import fetch_row
 
 
 def monthly_cumulative(
@@ -41,6 +42,24 @@ def monthly_cumulative(
         """,
         {"year": year, "as_of": as_of, "district": district},
     ).df()
+
+
+def new_in_months(
+    con: duckdb.DuckDBPyConnection, year: int, first_month: int, last_month: int, district: str | None = None
+) -> dict:
+    """Amount (yuan) and number of loans dated in months first_month..last_month of the year:
+    what a quarter or a year added."""
+    amount, loans = fetch_row(
+        con,
+        """
+        SELECT coalesce(sum(amount_yuan), 0)::DOUBLE, count(*)
+        FROM v_loans
+        WHERE loan_date BETWEEN make_date($1, $2, 1) AND last_day(make_date($1, $3, 1))
+          AND ($4::VARCHAR IS NULL OR district_code = $4)
+        """,
+        [year, first_month, last_month, district],
+    )
+    return {"amount": float(amount), "loans": int(loans)}
 
 
 def district_month_matrix(
