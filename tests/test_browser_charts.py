@@ -16,7 +16,7 @@ from tests.fixtures import city_in
 pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api")
 
-AS_OF = "截至2025年7月5日"
+AS_OF = "截至2025年7月31日"  # the default as-of: the month end of the latest month with data
 SHOTS = "/tmp/charts-standalone"
 VIEWERS = {  # account → (district, the scope every title must name, pages with charts)
     "xishan": ("西山区", "西山区", ["总览", "区县", "企业", "质权人"]),
@@ -93,7 +93,7 @@ def test_every_chart_in_presentation_mode_stands_alone(setup, browser, account):
             # The districts page's detail charts name the chosen district (东湖区 for the city).
             named = scope if not (name == "区县" and "各区县" not in title and district is None) else "东湖区"
             assert title.startswith(named), where
-            as_of, stamp = ("截至2025年7月31日", "20250731") if name == "月度通报" else (AS_OF, "20250705")  # month end
+            as_of, stamp = AS_OF, "20250731"  # every page and the bulletin: the month end
             assert "2025年" in title and as_of in title, where
             assert file_name.startswith(named) and file_name.endswith(f"_截至{stamp}"), (where, file_name)
             if district:

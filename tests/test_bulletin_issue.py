@@ -39,7 +39,7 @@ def page(db: Path, monkeypatch, tmp_path, user: auth.User) -> AppTest:
 
 
 def test_issuing_advances_the_number_and_archives_the_edited_file(accounts, monkeypatch, tmp_path):
-    at = page(accounts.path, monkeypatch, tmp_path, auth.User("analyst", "analyst"))
+    at = page(accounts.path, monkeypatch, tmp_path, auth.authenticate(accounts, "analyst", "password-2"))
     assert not at.exception and not at.error
     year = dt.date.today().year
     assert any(f"示市监知〔{year}〕1号" in m.value for m in at.markdown)
@@ -69,7 +69,7 @@ def test_issuing_advances_the_number_and_archives_the_edited_file(accounts, monk
 
 
 def test_a_viewer_cannot_issue_or_edit_the_letterhead(accounts, monkeypatch, tmp_path):
-    at = page(accounts.path, monkeypatch, tmp_path, auth.User("leader", "viewer"))
+    at = page(accounts.path, monkeypatch, tmp_path, auth.authenticate(accounts, "leader", "password-1"))
     assert not at.exception
     assert not [b for b in at.button if b.key == "bulletin_issue"]
     assert any("签发需分析员或管理员账户" in c.value for c in at.caption)
@@ -77,7 +77,7 @@ def test_a_viewer_cannot_issue_or_edit_the_letterhead(accounts, monkeypatch, tmp
 
 
 def test_an_admin_edits_the_letterhead_and_the_next_file_carries_it(accounts, monkeypatch, tmp_path):
-    at = page(accounts.path, monkeypatch, tmp_path, auth.User("admin", "admin"))
+    at = page(accounts.path, monkeypatch, tmp_path, auth.authenticate(accounts, "admin", "password-3"))
     at.text_input(key="letterhead_office").input("某市市场监督管理局")
     at.text_input(key="letterhead_number_pattern").input("某市监知〔{年}〕{号}号")
     at.text_input(key="letterhead_copy_to").input("市金融工作局")
@@ -96,7 +96,7 @@ def test_an_admin_edits_the_letterhead_and_the_next_file_carries_it(accounts, mo
 
 
 def test_a_pattern_without_the_number_is_refused(accounts, monkeypatch, tmp_path):
-    at = page(accounts.path, monkeypatch, tmp_path, auth.User("admin", "admin"))
+    at = page(accounts.path, monkeypatch, tmp_path, auth.authenticate(accounts, "admin", "password-3"))
     at.text_input(key="letterhead_number_pattern").input("某市监知〔{年}〕号")
     at.button[[b.label for b in at.button].index("保存")].click().run()
     assert any("文号格式须含" in e.value for e in at.error)
@@ -123,7 +123,7 @@ def test_bulletin_module_has_no_streamlit():
 
 
 def test_a_quarterly_bulletin_from_the_page_is_issued_with_its_title(accounts, monkeypatch, tmp_path):
-    at = page(accounts.path, monkeypatch, tmp_path, auth.User("analyst", "analyst"))
+    at = page(accounts.path, monkeypatch, tmp_path, auth.authenticate(accounts, "analyst", "password-2"))
     at.button_group(key="bulletin_kind").set_value(bulletin.QUARTERLY).run()
     assert not at.exception
     assert at.selectbox(key="bulletin_quarter").value == 9  # the city's latest loan is of July
