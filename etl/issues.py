@@ -4,6 +4,7 @@ loader, so that none of them imports another to learn these types."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,6 +64,10 @@ class ParsedFile:
     year: int | None = None  # targets only
     target_metrics: list[str] = field(default_factory=list)  # targets only: the metric columns it carries
     kind_label: str = "未识别"  # the kind's Chinese name, for messages
+    # Ledgers: the period the file reports on, from its title or name (None: not stated).
+    period: tuple[dt.date, dt.date] | None = None
+    period_label: str | None = None  # as written: 2026年1-10月
+    period_origin: str | None = None  # 标题 | 文件名
 
     @property
     def table(self) -> pd.DataFrame:

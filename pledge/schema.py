@@ -287,8 +287,42 @@ def _v6(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(_V6)
 
 
+_V7 = """
+-- Real ledgers (issue 9). Each sheet of a ledger speaks for a source (a bank, or a district) over
+-- a period; a later report of the same source that replaces it withdraws the loans it no longer lists.
+ALTER TABLE loans ADD COLUMN source VARCHAR;       -- 'bank:江苏银行' | 'district:321002' | NULL
+ALTER TABLE loans ADD COLUMN rate_text VARCHAR;    -- the rate as written when it is not a number: LPR+30BP
+CREATE TABLE batch_reports (
+    batch_id      INTEGER NOT NULL,
+    source        VARCHAR NOT NULL,
+    period_start  DATE NOT NULL,
+    period_end    DATE NOT NULL,
+    replaces      BOOLEAN NOT NULL             -- withdraws the source's earlier loans in the period
+);
+-- A loan withdrawn by hand (or merged into another) by a small batch, with the reason.
+CREATE TABLE loan_withdrawals (
+    batch_id   INTEGER NOT NULL,
+    loan_key   VARCHAR NOT NULL,
+    reason     VARCHAR NOT NULL
+);
+-- Spellings an analyst mapped once in the browser: a header, a district, a bank.
+CREATE TABLE reference_aliases (
+    kind        VARCHAR NOT NULL,              -- 'district' | 'bank' | 'header:<file kind>:<field>'
+    alias       VARCHAR NOT NULL,
+    target      VARCHAR NOT NULL,              -- district code, head bank, or field name
+    created_by  VARCHAR NOT NULL,
+    created_at  TIMESTAMP NOT NULL,
+    PRIMARY KEY (kind, alias)
+);
+"""
+
+
+def _v7(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(_V7)
+
+
 # Append new migrations; never edit one that has shipped.
-MIGRATIONS: list[Callable[[duckdb.DuckDBPyConnection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6]
+MIGRATIONS: list[Callable[[duckdb.DuckDBPyConnection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -26,6 +26,7 @@ class Context:
     year: int | None  # the year the analyst named (--year, or the targets page)
     today: dt.date
     sheets: list[RawSheet]
+    period: tuple[dt.date, dt.date] | None = None  # the period the file names (ParsedFile.period)
 
 
 class FileKind:

@@ -264,6 +264,9 @@ def _load_loans(con: duckdb.DuckDBPyConnection, parsed: ParsedFile, batch_id: in
     last = frame.drop_duplicates("loan_key", keep="last")  # inside a file the later row wins
     first_id = fetch_value(con, "SELECT coalesce(max(loan_id), 0) + 1 FROM loans")
     staged = last.assign(loan_id=range(first_id, first_id + len(last)))
+    for optional in ("source", "rate_text"):
+        if optional not in staged:
+            staged[optional] = pd.Series([None] * len(staged), index=staged.index, dtype=object)
     patents = parsed.patent_table.merge(staged[["loan_id"]], left_on="row", right_index=True)
     counts = _count_loans(con, frame)
     con.register("staged", staged)
@@ -277,7 +280,8 @@ def _load_loans(con: duckdb.DuckDBPyConnection, parsed: ParsedFile, batch_id: in
                SELECT loan_id, ?, loan_key, row_hash, true, reg_no, reg_date::DATE, uscc, enterprise_name,
                       district_code, bank, bank_raw, pledge_type, patent_count,
                       amount_cents::DECIMAL(18, 2) / 100, loan_date::DATE, term_months, rate_pct,
-                      first_loan, subsidy_cents::DECIMAL(18, 2) / 100, source_sheet, source_row
+                      first_loan, subsidy_cents::DECIMAL(18, 2) / 100, source_sheet, source_row,
+                      source, rate_text
                FROM staged""",
             [batch_id],
         )
