@@ -115,8 +115,8 @@ def load(store: Store, parsed: ParsedFile, user: str | None = None) -> LoadResul
         counts = file_kind.load(con, parsed, batch_id)
         _pause_for_fault_tests()
         con.execute(
-            "UPDATE batches SET rows_new = ?, rows_updated = ?, rows_duplicate = ? WHERE id = ?",
-            [counts["new"], counts["updated"], counts["duplicate"], batch_id],
+            "UPDATE batches SET rows_new = ?, rows_updated = ?, rows_duplicate = ?, rows_withdrawn = ? WHERE id = ?",
+            [counts["new"], counts["updated"], counts["duplicate"], counts.get("withdrawn", 0), batch_id],
         )
         if file_kind.rebuilds_rollups:
             rollups.refresh(con)
