@@ -3,12 +3,17 @@ reported by a district and a bank counts once, a supplement adds without withdra
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from decimal import Decimal
 
-from etl import load, pipeline
+import pytest
+
+from etl import corrections, load, pipeline
 from etl.checksums import uscc_check_char
+from etl.issues import LoadRefused
 from etl.kinds import loans
-from tests.fixtures import write, xlsx_bytes
+from tests.fixtures import run, write, xlsx_bytes
 
 
 def uscc(n: int) -> str:
@@ -138,3 +143,82 @@ def test_one_loan_from_a_district_and_a_bank_counts_once_with_its_registration(s
     _, _, again = imported(store, tmp_path, "东湖区1-10月.xlsx", district("1-10"))
     assert again.counts["new"] == 0 and again.counts["withdrawn"] == 0
     assert totals(store) == (5, Decimal("28900000.00"))
+
+
+def near_duplicates(store, tmp_path) -> None:
+    """The district dates 甲's loan by its registration (1月12日), the bank by disbursement (1月10日)."""
+    imported(store, tmp_path, "江苏银行1-9月.xlsx", bank_file("江苏银行2026年1-9月知识产权质押贷款明细", SEPTEMBER))
+    district = xlsx_bytes(
+        [
+            ["东湖区2026年1-9月知识产权质押融资台账"],
+            DISTRICT_HEADER,
+            ["甲科技有限公司", uscc(1), "东湖区", "江苏银行东湖支行", "Y2026990000123", 500, "2026-01-12"],
+        ]
+    )
+    imported(store, tmp_path, "东湖区1-9月.xlsx", district)
+
+
+def test_near_duplicates_are_listed_merged_and_kept_apart_by_the_cli(store, tmp_path):
+    near_duplicates(store, tmp_path)
+    assert totals(store) == (5, Decimal("33000000.00"))  # counted twice until the analyst merges
+
+    listed = run("suspects", "--year", "2026", "--json", db=store.path)
+    assert listed.returncode == 0, listed.stderr
+    groups = json.loads(listed.stdout)
+    assert [g["reason"] for g in groups] == ["同一企业、同一质权人、金额相同，放款日期相差2天"]
+    loans = groups[0]["loans"]
+    assert [(x["uscc"], x["name"], x["bank"], x["loan_date"], x["amount_wan"]) for x in loans] == [
+        (uscc(1), "甲科技有限公司", "江苏银行", "2026-01-10", 500.0),
+        (uscc(1), "甲科技有限公司", "江苏银行", "2026-01-12", 500.0),
+    ]
+    assert set(loans[0]) == {"id", "uscc", "name", "bank", "loan_date", "amount_wan", "batch"}
+
+    merged = run("merge", str(loans[0]["id"]), str(loans[1]["id"]), "--user", "analyst", db=store.path)
+    assert merged.returncode == 0, merged.stdout + merged.stderr
+    assert totals(store) == (4, Decimal("28000000.00"))
+    with store.read() as con:
+        kept = con.execute("SELECT loan_date, reg_no FROM v_loans WHERE uscc = ?", [uscc(1)]).fetchall()
+    assert kept == [(dt.date(2026, 1, 10), "Y2026990000123")]  # the bank's date, the district's registration
+    assert json.loads(run("suspects", "--json", db=store.path).stdout) == []
+
+    batch = int(merged.stdout.split("第")[1].split("批")[0])
+    load.undo(store, batch, user="analyst")
+    assert totals(store) == (5, Decimal("33000000.00"))
+    kept_apart = run("keep", str(loans[0]["id"]), str(loans[1]["id"]), db=store.path)
+    assert kept_apart.returncode == 0, kept_apart.stdout
+    assert json.loads(run("suspects", "--json", db=store.path).stdout) == []
+    assert totals(store) == (5, Decimal("33000000.00"))
+
+
+def test_one_loan_is_edited_and_withdrawn_as_small_batches_that_undo(store, tmp_path):
+    imported(store, tmp_path, "江苏银行1-9月.xlsx", bank_file("江苏银行2026年1-9月知识产权质押贷款明细", SEPTEMBER))
+    with store.read() as con:
+        (loan_id,) = con.execute("SELECT loan_id FROM v_loans WHERE uscc = ?", [uscc(2)]).fetchone()
+    with pytest.raises(LoadRefused, match="原因"):
+        corrections.edit_loan(store, loan_id, {"amount_wan": "80"}, "", user="analyst")
+    with pytest.raises(LoadRefused, match="贷款金额"):
+        corrections.edit_loan(store, loan_id, {"amount_wan": "八十"}, "银行来函", user="analyst")
+    edit = corrections.edit_loan(
+        store, loan_id, {"amount_wan": "80", "district_code": "东湖"}, "银行来函更正金额", "analyst"
+    )
+    assert totals(store) == (4, Decimal("20800000.00"))  # 800万 → 80万
+    with store.read() as con:
+        row = con.execute(
+            "SELECT l.amount_yuan, l.district_code, b.file_name, b.user_name, b.note FROM v_loans l "
+            "JOIN batches b ON b.id = l.batch_id WHERE uscc = ?",
+            [uscc(2)],
+        ).fetchone()
+    assert row == (
+        Decimal("800000.00"),
+        "990101",
+        "手工更正：乙材料有限公司 贷款金额、所属区县",
+        "analyst",
+        "银行来函更正金额",
+    )
+    with store.read() as con:
+        (current_id,) = con.execute("SELECT loan_id FROM v_loans WHERE uscc = ?", [uscc(2)]).fetchone()
+    withdrawal = corrections.withdraw_loans(store, [current_id], "企业未实际提款", user="analyst")
+    assert totals(store) == (3, Decimal("20000000.00"))
+    load.undo(store, withdrawal, user="analyst")
+    load.undo(store, edit, user="analyst")
+    assert totals(store) == (4, Decimal("28000000.00"))

@@ -267,7 +267,7 @@ class Loans(FileKind):
 
 def _sources(frame: pd.DataFrame, rows: Rows, context: Context, file_name: str) -> pd.Series:
     """Each row's source: the bank or district its sheet speaks for (etl/reports.py)."""
-    first_data = {}
+    first_data: dict[str, int] = {}
     for sheet, row in zip(rows.sheet, rows.row):
         first_data.setdefault(sheet, row - 1)
     named = reports.sheet_texts(context.sheets, first_data)
