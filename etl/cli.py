@@ -63,7 +63,7 @@ def cmd_load(args, store: Store) -> int:
             print(f"✘ 未导入 {path.name}（{parsed.kind_label}）：发现{len(parsed.errors)}处错误，未导入任何数据")
             _print_issues(parsed, "error")
             continue
-        parsed.replace_mode = args.replace_mode
+        parsed.replace_mode, parsed.accept_large = args.replace_mode, args.accept_large
         _print_plan(loader.plan(store, parsed))
         try:
             result = loader.load(store, parsed, user=args.user)
@@ -91,6 +91,8 @@ def _print_plan(plan) -> None:
     """Which earlier reports a ledger replaces, and the loans it withdraws."""
     if plan is None:
         return
+    for message in plan.implausible:
+        print(f"  ⚠ {message}")
     for source in plan.sources:
         print(f"  {source.summary()}")
     for loan in plan.withdrawn.itertuples():
@@ -301,6 +303,7 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument(
         "--add-only", dest="replace_mode", action="store_const", const="add", help="只新增和更新，不撤回任何贷款"
     )
+    p.add_argument("--accept-large", action="store_true", help="金额已核对：月合计远超本市以往月份时仍然导入")
     p.set_defaults(func=cmd_load, replace_mode="auto")
 
     p = sub.add_parser("summary", parents=[common], help="某年的全市与各区县进度")

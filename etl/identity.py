@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import duckdb
 import pandas as pd
 
+from etl import plausible
 from etl.issues import ParsedFile
 from etl.reports import Report, as_chosen, source_label, span_label
 
@@ -64,6 +65,7 @@ class Plan:
     withdrawn: pd.DataFrame  # current loans the replacing reports no longer list
     sources: list[SourcePlan]
     repeated_in_file: int
+    implausible: list[str] = field(default_factory=list)  # months far above the city's usual month
 
     @property
     def counts(self) -> dict[str, int]:
@@ -152,7 +154,8 @@ def resolve(con: duckdb.DuckDBPyConnection, parsed: ParsedFile) -> Plan:
             plan.replaced = _replaced_batches(con, earlier["batch_id"].unique().tolist(), report.source)
         sources.append(plan)
     withdrawn = pd.concat(withdrawn_parts) if withdrawn_parts else current.head(0).assign(withdrawn_by=None)
-    return Plan(frame.drop(columns=["matched"]), carried, withdrawn, sources, repeated)
+    implausible = plausible.implausible_months(con, parsed.table)
+    return Plan(frame.drop(columns=["matched"]), carried, withdrawn, sources, repeated, implausible)
 
 
 def _pair_corrections(frame: pd.DataFrame, current: pd.DataFrame, report: Report) -> None:

@@ -72,6 +72,7 @@ class ParsedFile:
     # analyst chose: 'auto' (as the reports say), 'replace' (withdraw what they no longer list), 'add'.
     reports: list = field(default_factory=list)
     replace_mode: str = "auto"
+    accept_large: bool = False  # the analyst checked amounts far above the city's usual month
 
     @property
     def table(self) -> pd.DataFrame:

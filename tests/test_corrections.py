@@ -222,3 +222,40 @@ def test_one_loan_is_edited_and_withdrawn_as_small_batches_that_undo(store, tmp_
     load.undo(store, withdrawal, user="analyst")
     load.undo(store, edit, user="analyst")
     assert totals(store) == (4, Decimal("28000000.00"))
+
+
+def test_amounts_far_above_the_citys_usual_month_are_refused_unless_checked(store, tmp_path):
+    history = [[n, f"历史{n}号有限公司", uscc(100 + n), "东湖区", 1000, f"2025-{n:02d}-15"] for n in range(1, 13)]
+    imported(store, tmp_path, "南京银行2025年.xlsx", bank_file("南京银行2025年1-12月知识产权质押贷款明细", history))
+    # 300,000 万元 = 30亿元 in one month: 300 times the city's usual 1000万元 month.
+    wrong = bank_file(
+        "江苏银行2026年1月知识产权质押贷款明细", [[1, "甲科技有限公司", uscc(1), "东湖区", 300_000, "2026-01-10"]]
+    )
+    parsed = pipeline.parse_path(store, write(tmp_path, "江苏银行1月.xlsx", wrong))
+    assert parsed.ok
+    plan = load.plan(store, parsed)
+    assert plan.implausible == [
+        "文件中2026年1月的贷款合计30.00亿元，是本市以往月份中位数0.10亿元的300倍，疑为金额单位有误（例如以元填写却标为万元）。"
+        "请核对金额单位；确认无误时可选择“金额已核对，仍然导入”"
+    ]
+    with pytest.raises(LoadRefused, match="300倍"):
+        load.load(store, parsed, user="analyst")
+    assert totals(store) == (12, Decimal("120000000.00"))
+    parsed.accept_large = True
+    load.load(store, parsed, user="analyst")
+    assert totals(store) == (13, Decimal("3120000000.00"))
+
+
+def test_a_single_loan_above_fifty_yi_is_an_error_of_the_file(store, tmp_path):
+    rows = [
+        [1, "甲科技有限公司", uscc(1), "东湖区", 600_000, "2026-01-10"],
+        [2, "乙材料有限公司", uscc(2), "西山区", 80, "2026-01-11"],
+    ]
+    parsed = pipeline.parse_path(store, write(tmp_path, "江苏银行.xlsx", bank_file("江苏银行2026年1月明细", rows)))
+    assert [(e.row, e.column, e.message) for e in parsed.errors] == [
+        (
+            4,
+            "放款金额(万元)（E列）",
+            "单笔金额60.00亿元，超过50亿元，不会是一笔知识产权质押贷款，请核对金额单位（元还是万元）",
+        )
+    ]

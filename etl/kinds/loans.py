@@ -15,7 +15,7 @@ import pandas as pd
 
 from etl import identity, normalise, reports
 from etl.columns import Field, Kind
-from etl.issues import ERROR, WARNING, ParsedFile
+from etl.issues import ERROR, WARNING, LoadRefused, ParsedFile
 from etl.kinds.base import Context, FileKind
 from etl.normalise import Invalid, apply_unique, to_text
 from etl.reports import as_chosen
@@ -24,6 +24,10 @@ from etl.templates import ledger_template
 from pledge import versions
 from pledge.reference import Reference
 from pledge.sql import fetch_value
+
+
+# Above this a "loan" is a unit mistake: the largest IP pledge loans in China are a few 亿元.
+MAX_LOAN_YUAN = Decimal(5_000_000_000)
 
 
 def loan_key(
@@ -157,7 +161,16 @@ class Loans(FileKind):
         for i in range(n):
             if day[i] and day[i] > today:
                 c.add(WARNING, i, "loan_date", "放款日期晚于今天，请核对", rows.cells["loan_date"][i])
-            if amount[i] and amount[i] > Decimal(1_000_000_000):
+            if amount[i] and amount[i] > MAX_LOAN_YUAN:
+                c.add(
+                    ERROR,
+                    i,
+                    "amount",
+                    f"单笔金额{amount[i] / 100_000_000:,.2f}亿元，超过50亿元，不会是一笔知识产权质押贷款，"
+                    "请核对金额单位（元还是万元）",
+                    rows.cells["amount"][i],
+                )
+            elif amount[i] and amount[i] > Decimal(1_000_000_000):
                 c.add(WARNING, i, "amount", "单笔金额超过10亿元，请核对金额单位", rows.cells["amount"][i])
             listed = [t for _, t in patents[i]]
             if count[i] is not None and patents[i] and count[i] != len(patents[i]):
@@ -285,6 +298,8 @@ def _sources(frame: pd.DataFrame, rows: Rows, context: Context, file_name: str) 
 
 def _load_loans(con: duckdb.DuckDBPyConnection, parsed: ParsedFile, batch_id: int) -> dict:
     plan = identity.resolve(con, parsed)
+    if plan.implausible and not parsed.accept_large:
+        raise LoadRefused(plan.implausible[0])
     rows = plan.rows
     first_id = fetch_value(con, "SELECT coalesce(max(loan_id), 0) + 1 FROM loans")
     staged = rows.assign(loan_id=range(first_id, first_id + len(rows)))
