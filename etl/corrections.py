@@ -120,6 +120,9 @@ def edit_loan(store: Store, loan_id: int, raw: dict, reason: str, user: str | No
     with written(store, f"before-edit-{loan_id}") as con:
         loan = _current_loan(con, loan_id)
         changes = parse_changes(raw, load_reference(con))
+        if changes.get("bank") == loan["bank"]:  # the form shows the head bank: keep the name as written
+            changes.pop("bank")
+            changes.pop("bank_raw")
         changes = {k: v for k, v in changes.items() if loan.get(k) != v}
         if not changes:
             raise LoadRefused("没有改动任何字段")

@@ -25,7 +25,6 @@ from pledge import versions
 from pledge.reference import Reference
 from pledge.sql import fetch_value
 
-
 # Above this a "loan" is a unit mistake: the largest IP pledge loans in China are a few 亿元.
 MAX_LOAN_YUAN = Decimal(5_000_000_000)
 
