@@ -27,6 +27,7 @@ BULLETIN = st.Page("app_pages/bulletin.py", title="月度通报", icon=":materia
 ANALYST = [
     st.Page("app_pages/upload.py", title="数据导入", icon=":material/upload_file:"),
     st.Page("app_pages/history.py", title="导入记录", icon=":material/history:"),
+    st.Page("app_pages/loans.py", title="贷款核对", icon=":material/rule:"),
     st.Page("app_pages/targets.py", title="年度目标", icon=":material/flag:"),
 ]
 ADMIN = [

@@ -8,7 +8,7 @@ import streamlit as st
 
 from pledge import charts, formats, metrics
 from pledge.text import md
-from ui import sidebar, widgets
+from ui import session, sidebar, widgets
 from ui.data import query
 
 period = sidebar.render()
@@ -58,6 +58,7 @@ if selected is not None:
     widgets.table(
         pd.DataFrame(
             {
+                "编号": loans["loan_id"],
                 "放款日期": loans["loan_date"].dt.date,
                 "质权人": loans["bank"],
                 "放款机构（原文）": loans["bank_raw"],
@@ -79,6 +80,14 @@ if selected is not None:
         ),
         {"金额(万元)": "{:,.2f}", "贴息(万元)": "{:,.2f}", "年利率(%)": "{:.2f}", "期限(月)": "{:.0f}"},
     )
+    viewer = session.current_user()
+    if viewer is not None and viewer.can("analyst") and len(loans):
+        st.page_link(
+            "app_pages/loans.py",
+            label=f"更正或撤回这家企业的贷款（编号{loans['loan_id'].iloc[0]}等）",
+            icon=":material/edit:",
+            query_params={"loan": str(loans["loan_id"].iloc[0])},
+        )
     st.divider()
 
 left, right = widgets.side_by_side(2)

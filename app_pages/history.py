@@ -33,6 +33,7 @@ table = pd.DataFrame(
         "新增": batches["rows_new"],
         "更新": batches["rows_updated"],
         "重复": batches["rows_duplicate"],
+        "撤回": batches["rows_withdrawn"],
         "跳过": batches["rows_skipped"],
         "提示": batches["warnings_count"],
         "撤销时间": batches["undone_at"],

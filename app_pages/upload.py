@@ -12,7 +12,7 @@ from etl.report import error_report_xlsx, issues_frame
 from pledge import formats, settings
 from pledge.catalogue import HEADLINE
 from pledge.text import md
-from ui import importing, session, widgets
+from ui import importing, replacing, session, widgets
 from ui.database import store
 
 user = session.require("analyst")
@@ -60,13 +60,17 @@ for number, file in enumerate(files):
             + (f" ｜ {parsed.year}年" if parsed.year else "")
             + (f" ｜ 工作表：{md('、'.join(parsed.sheets))}" if parsed.sheets else "")
         )
-        cols = st.columns(6)
+        metrics_row = st.container()
+        plan = replacing.render(upload, number, reference)
+        counts = plan.counts if plan is not None else counts
+        cols = metrics_row.columns(7)
         cols[0].metric("读取行数", parsed.rows_read)
         cols[1].metric("新增", counts["new"])
         cols[2].metric("更新", counts["updated"])
         cols[3].metric("重复（不变）", counts["duplicate"])
-        cols[4].metric("有错误的行", parsed.rows_rejected)
-        cols[5].metric("提示", len(parsed.warnings))
+        cols[4].metric("撤回", counts.get("withdrawn", 0))
+        cols[5].metric("有错误的行", parsed.rows_rejected)
+        cols[6].metric("提示", len(parsed.warnings))
         refusal = importing.refusal_for(parsed, user)
         if refusal:
             st.error(refusal, icon=":material/block:")
@@ -100,7 +104,9 @@ for number, file in enumerate(files):
             else:
                 c = result.counts
                 st.success(
-                    f"已导入，第{result.batch_id}批：新增{c['new']}、更新{c['updated']}、重复{c['duplicate']}。可在“导入记录”中撤销。"
+                    f"已导入，第{result.batch_id}批：新增{c['new']}、更新{c['updated']}、重复{c['duplicate']}"
+                    + (f"、撤回{c['withdrawn']}" if c.get("withdrawn") else "")
+                    + "。可在“导入记录”中撤销。"
                 )
                 if outcome.get("year"):
                     st.markdown(f"**{outcome['year']}年全市指标变化**（截至{formats.date_cn(outcome['as_of'])}）")

@@ -13,7 +13,7 @@ import logging
 import sys
 from pathlib import Path
 
-from etl import kinds, pipeline
+from etl import cli_loans, kinds, pipeline
 from etl import load as loader
 from etl.parse import ParsedFile
 from etl.report import error_report_xlsx
@@ -63,6 +63,8 @@ def cmd_load(args, store: Store) -> int:
             print(f"✘ 未导入 {path.name}（{parsed.kind_label}）：发现{len(parsed.errors)}处错误，未导入任何数据")
             _print_issues(parsed, "error")
             continue
+        parsed.replace_mode, parsed.accept_large = args.replace_mode, args.accept_large
+        _print_plan(loader.plan(store, parsed))
         try:
             result = loader.load(store, parsed, user=args.user)
         except loader.LoadRefused as refused:
@@ -75,12 +77,29 @@ def cmd_load(args, store: Store) -> int:
             c = result.counts
             print(
                 f"✔ 已导入 {path.name}（{parsed.kind_label}，第{result.batch_id}批）：读取{parsed.rows_read}行，"
-                f"新增{c['new']}，更新{c['updated']}，重复{c['duplicate']}，跳过{parsed.rows_skipped}行（合计、空行等）"
+                f"新增{c['new']}，更新{c['updated']}，重复{c['duplicate']}，"
+                + (f"撤回{c['withdrawn']}，" if c.get("withdrawn") else "")
+                + f"跳过{parsed.rows_skipped}行（合计、空行等）"
                 + (f"；提示{len(parsed.warnings)}条" if parsed.warnings else "")
             )
         if parsed.warnings:
             _print_issues(parsed, "warning", limit=10)
     return 1 if failed else 0
+
+
+def _print_plan(plan) -> None:
+    """Which earlier reports a ledger replaces, and the loans it withdraws."""
+    if plan is None:
+        return
+    for message in plan.implausible:
+        print(f"  ⚠ {message}")
+    for source in plan.sources:
+        print(f"  {source.summary()}")
+    for loan in plan.withdrawn.itertuples():
+        print(
+            f"    撤回：{loan.enterprise_name} {loan.loan_date:%Y-%m-%d} {loan.amount_cents / 1_000_000:,.2f}万元"
+            f"（第{loan.batch_id}批，{loan.withdrawn_by}新报送中已无此笔）"
+        )
 
 
 def _summary_table(result: dict) -> str:
@@ -273,7 +292,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--year", type=int, help="目标表的年度（默认从标题或文件名读取）")
     p.add_argument("--user", help="导入人（默认当前登录名）")
     p.add_argument("--errors-xlsx", metavar="PATH", help="把问题清单写成 .xlsx")
-    p.set_defaults(func=cmd_load)
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--replace",
+        dest="replace_mode",
+        action="store_const",
+        const="replace",
+        help="台账替换同一报送单位此前在所报期间的报送（撤回未再列出的贷款）",
+    )
+    mode.add_argument(
+        "--add-only", dest="replace_mode", action="store_const", const="add", help="只新增和更新，不撤回任何贷款"
+    )
+    p.add_argument("--accept-large", action="store_true", help="金额已核对：月合计远超本市以往月份时仍然导入")
+    p.set_defaults(func=cmd_load, replace_mode="auto")
 
     p = sub.add_parser("summary", parents=[common], help="某年的全市与各区县进度")
     p.add_argument("--year", type=int, required=True)
@@ -318,6 +349,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("backup", nargs="?", help="备份文件名（默认最新的一个）")
     p.add_argument("--list", action="store_true", help="列出备份，新的在前")
     p.set_defaults(func=cmd_restore)
+
+    cli_loans.add_commands(sub, common)
 
     p = sub.add_parser("demo", parents=[common], help="生成示例市演示数据")
     p.add_argument("--today", type=_date, help=argparse.SUPPRESS)

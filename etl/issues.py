@@ -68,6 +68,11 @@ class ParsedFile:
     period: tuple[dt.date, dt.date] | None = None
     period_label: str | None = None  # as written: 2026年1-10月
     period_origin: str | None = None  # 标题 | 文件名
+    # Ledgers: whom each sheet speaks for over which months (etl/reports.Report), and what the
+    # analyst chose: 'auto' (as the reports say), 'replace' (withdraw what they no longer list), 'add'.
+    reports: list = field(default_factory=list)
+    replace_mode: str = "auto"
+    accept_large: bool = False  # the analyst checked amounts far above the city's usual month
 
     @property
     def table(self) -> pd.DataFrame:

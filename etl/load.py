@@ -64,7 +64,7 @@ def _pause_for_fault_tests() -> None:
 
 
 @contextmanager
-def _written(store: Store, backup: str) -> Iterator[duckdb.DuckDBPyConnection]:
+def written(store: Store, backup: str) -> Iterator[duckdb.DuckDBPyConnection]:
     """A write transaction after a whole backup; a backup that fails refuses the import or undo."""
     try:
         with store.write(backup=backup) as con:
@@ -78,7 +78,7 @@ def load(store: Store, parsed: ParsedFile, user: str | None = None) -> LoadResul
         raise LoadRefused(f"文件“{parsed.file_name}”有{len(parsed.errors)}处错误，未导入任何数据")
     user = user or default_user()
     file_kind = kinds.get(parsed.kind)
-    with _written(store, f"before-{file_kind.name}") as con:
+    with written(store, f"before-{file_kind.name}") as con:
         same = fetch_one(
             con,
             "SELECT id FROM batches WHERE sha256 = ? AND kind = ? AND status = 'active' ORDER BY id DESC LIMIT 1",
@@ -115,8 +115,8 @@ def load(store: Store, parsed: ParsedFile, user: str | None = None) -> LoadResul
         counts = file_kind.load(con, parsed, batch_id)
         _pause_for_fault_tests()
         con.execute(
-            "UPDATE batches SET rows_new = ?, rows_updated = ?, rows_duplicate = ? WHERE id = ?",
-            [counts["new"], counts["updated"], counts["duplicate"], batch_id],
+            "UPDATE batches SET rows_new = ?, rows_updated = ?, rows_duplicate = ?, rows_withdrawn = ? WHERE id = ?",
+            [counts["new"], counts["updated"], counts["duplicate"], counts.get("withdrawn", 0), batch_id],
         )
         if file_kind.rebuilds_rollups:
             rollups.refresh(con)
@@ -131,10 +131,18 @@ def preview_counts(store: Store, parsed: ParsedFile) -> dict:
         return kinds.get(parsed.kind).count(con, parsed)
 
 
+def plan(store: Store, parsed: ParsedFile):
+    """For a ledger: which earlier reports it replaces and what it withdraws (etl/identity.Plan)."""
+    if not parsed.ok:
+        return None
+    with store.read() as con:
+        return kinds.get(parsed.kind).plan(con, parsed)
+
+
 def undo(store: Store, batch_id: int, user: str | None = None) -> dict:
     """Undo one batch: its rows stop counting and the rows it replaced count again."""
     user = user or default_user()
-    with _written(store, f"before-undo-{batch_id}") as con:
+    with written(store, f"before-undo-{batch_id}") as con:
         row = fetch_one(con, "SELECT kind, status, file_name FROM batches WHERE id = ?", [batch_id])
         if row is None:
             raise LoadRefused(f"没有第{batch_id}批导入记录")

@@ -321,8 +321,25 @@ def _v7(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(_V7)
 
 
+_V8 = """
+-- Loans a replacing report withdrew (it no longer lists them), per batch.
+ALTER TABLE batches ADD COLUMN rows_withdrawn INTEGER NOT NULL DEFAULT 0;
+-- Near matches (疑似重复) an analyst looked at and kept as two loans.
+CREATE TABLE distinct_loans (
+    loan_key_a  VARCHAR NOT NULL,              -- the smaller of the two keys
+    loan_key_b  VARCHAR NOT NULL,
+    user_name   VARCHAR NOT NULL,
+    decided_at  TIMESTAMP NOT NULL
+);
+"""
+
+
+def _v8(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(_V8)
+
+
 # Append new migrations; never edit one that has shipped.
-MIGRATIONS: list[Callable[[duckdb.DuckDBPyConnection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7]
+MIGRATIONS: list[Callable[[duckdb.DuckDBPyConnection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

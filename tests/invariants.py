@@ -4,7 +4,8 @@
 
 - versions: a loan key has at most one current row, every current row comes from an active
   batch, and a key that has rows in active batches has its current row from the newest of them
-  (pledge/schema.py, etl/load.py); the same for targets per (year, scope, metric); the current
+  — the newest row that a newer replacing report of its source or a newer withdrawal has not
+  taken back (pledge/versions.py, recomputed here in Python); the same for targets per (year, scope, metric); the current
   district list names each code once;
 - districts: no current loan lies in a district outside the current district list;
 - rollups: enterprises, enterprise_firsts and pledged_firsts (pledge/rollups.py) equal a recount
@@ -70,6 +71,40 @@ def _named(what: str, rows: list[tuple]) -> list[str]:
 
 
 # -- versions ----------------------------------------------------------------------------------
+def _misplaced_current(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+    """The rule of pledge/versions.py recomputed row by row in Python: a row of an active batch
+    counts unless a newer active replacing report of its source covers its loan date or a newer
+    active withdrawal names its key; the newest counting row of a key is its current row."""
+    active = {b for (b,) in _rows(con, "SELECT id FROM batches WHERE status = 'active'")}
+    reports = [
+        r
+        for r in _rows(con, "SELECT batch_id, source, period_start, period_end FROM batch_reports WHERE replaces")
+        if r[0] in active
+    ]
+    withdrawn: dict[str, list[int]] = {}
+    for batch, key in _rows(con, "SELECT batch_id, loan_key FROM loan_withdrawals"):
+        if batch in active:
+            withdrawn.setdefault(key, []).append(batch)
+    expected: dict[str, int] = {}
+    current: dict[str, int] = {}
+    for loan_id, batch, key, source, day, is_current in _rows(
+        con, "SELECT loan_id, batch_id, loan_key, source, loan_date, is_current FROM loans ORDER BY loan_id"
+    ):
+        if is_current:
+            current[key] = loan_id
+        if batch not in active:
+            continue
+        covered = any(b > batch and s == source and start <= day <= end for b, s, start, end in reports)
+        taken_back = any(b > batch for b in withdrawn.get(key, []))
+        if not covered and not taken_back:
+            expected[key] = loan_id  # rows come in loan_id order: the last one is the newest
+    return sorted(
+        (key, expected.get(key), current.get(key))
+        for key in set(expected) | set(current)
+        if expected.get(key) != current.get(key)
+    )
+
+
 def versions(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [
         *_named(
@@ -92,19 +127,9 @@ def versions(con: duckdb.DuckDBPyConnection) -> list[str]:
             ),
         ),
         *_named(
-            "loan key whose current row is not the one from its newest active batch "
+            "loan key whose current row is not its newest row that still counts "
             "(key, expected loan_id, current loan_id)",
-            _rows(
-                con,
-                """
-            WITH newest AS (
-                SELECT l.loan_key, arg_max(l.loan_id, l.batch_id) AS loan_id
-                FROM loans l JOIN batches b ON b.id = l.batch_id WHERE b.status = 'active' GROUP BY l.loan_key
-            )
-            SELECT n.loan_key, n.loan_id, c.loan_id
-            FROM newest n LEFT JOIN (SELECT loan_key, loan_id FROM loans WHERE is_current) c USING (loan_key)
-            WHERE c.loan_id IS DISTINCT FROM n.loan_id ORDER BY n.loan_key""",
-            ),
+            _misplaced_current(con),
         ),
         *_named(
             "target with more than one current row (year, scope, metric, current rows)",

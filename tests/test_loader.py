@@ -44,8 +44,8 @@ def loaded(store, tmp_path, name, data, **kwargs):
 def test_cumulative_months_count_each_loan_once(store, tmp_path):
     _, jan = loaded(store, tmp_path, "1月.xlsx", xlsx_bytes([HEADER, *JAN]))
     _, feb = loaded(store, tmp_path, "1-2月累计.xlsx", xlsx_bytes([HEADER, *JAN, *FEB]))
-    assert jan.counts == {"new": 2, "updated": 0, "duplicate": 0}
-    assert feb.counts == {"new": 1, "updated": 0, "duplicate": 2}
+    assert jan.counts == {"new": 2, "updated": 0, "duplicate": 0, "withdrawn": 0}
+    assert feb.counts == {"new": 1, "updated": 0, "duplicate": 2, "withdrawn": 0}
     rows = current(store)
     assert len(rows) == 3 and sum(r[3] for r in rows) == 1600 * 10_000
 
@@ -56,7 +56,7 @@ def test_a_corrected_amount_replaces_the_loan_and_undo_brings_it_back(store, tmp
     fixed = [row[:] for row in JAN]
     fixed[1][6] = 880
     _, result = loaded(store, tmp_path, "1月更正.xlsx", xlsx_bytes([HEADER, *fixed]))
-    assert result.counts == {"new": 0, "updated": 1, "duplicate": 1}
+    assert result.counts == {"new": 0, "updated": 1, "duplicate": 1, "withdrawn": 0}
     rows = {r[0]: r for r in current(store)}
     assert len(rows) == 2 and rows["R:R2"][3] == 880 * 10_000
     load.undo(store, result.batch_id, user="test")

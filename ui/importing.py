@@ -5,7 +5,7 @@ state between Streamlit reruns."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 import streamlit as st
@@ -23,6 +23,15 @@ HEADLINE = [m.key for m in catalogue.HEADLINE]
 class Upload:
     parsed: ParsedFile
     counts: dict
+    plans: dict = field(default_factory=dict)  # replace mode -> etl.identity.Plan (ledgers)
+
+
+def plan_for(upload: Upload, mode: str):
+    """What loading the ledger would do in this mode, worked out once per mode."""
+    if mode not in upload.plans:
+        upload.parsed.replace_mode = mode
+        upload.plans[mode] = loader.plan(store(), upload.parsed)
+    return upload.plans[mode]
 
 
 def parse_upload(name: str, data: bytes, year: int | None) -> Upload:

@@ -52,6 +52,10 @@ class FileKind:
         """What loading would do: {"new", "updated", "duplicate"}, without writing."""
         raise NotImplementedError
 
+    def plan(self, con: duckdb.DuckDBPyConnection, parsed: ParsedFile):
+        """What loading would do report by report (ledgers: etl/identity.Plan); None: nothing to show."""
+        return None
+
     def load(self, con: duckdb.DuckDBPyConnection, parsed: ParsedFile, batch_id: int) -> dict:
         """Write the rows as batch `batch_id` (inside the caller's transaction); return the counts."""
         raise NotImplementedError

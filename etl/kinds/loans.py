@@ -13,15 +13,20 @@ from decimal import Decimal
 import duckdb
 import pandas as pd
 
-from etl import normalise
+from etl import identity, normalise, reports
 from etl.columns import Field, Kind
-from etl.issues import ERROR, WARNING, ParsedFile
+from etl.issues import ERROR, WARNING, LoadRefused, ParsedFile
 from etl.kinds.base import Context, FileKind
 from etl.normalise import Invalid, apply_unique, to_text
+from etl.reports import as_chosen
 from etl.rows import Collector, Rows, money
 from etl.templates import ledger_template
+from pledge import versions
 from pledge.reference import Reference
-from pledge.sql import fetch_row, fetch_value
+from pledge.sql import fetch_value
+
+# Above this a "loan" is a unit mistake: the largest IP pledge loans in China are a few 亿元.
+MAX_LOAN_YUAN = Decimal(5_000_000_000)
 
 
 def loan_key(
@@ -155,7 +160,16 @@ class Loans(FileKind):
         for i in range(n):
             if day[i] and day[i] > today:
                 c.add(WARNING, i, "loan_date", "放款日期晚于今天，请核对", rows.cells["loan_date"][i])
-            if amount[i] and amount[i] > Decimal(1_000_000_000):
+            if amount[i] and amount[i] > MAX_LOAN_YUAN:
+                c.add(
+                    ERROR,
+                    i,
+                    "amount",
+                    f"单笔金额{amount[i] / 100_000_000:,.2f}亿元，超过50亿元，不会是一笔知识产权质押贷款，"
+                    "请核对金额单位（元还是万元）",
+                    rows.cells["amount"][i],
+                )
+            elif amount[i] and amount[i] > Decimal(1_000_000_000):
                 c.add(WARNING, i, "amount", "单笔金额超过10亿元，请核对金额单位", rows.cells["amount"][i])
             listed = [t for _, t in patents[i]]
             if count[i] is not None and patents[i] and count[i] != len(patents[i]):
@@ -205,30 +219,34 @@ class Loans(FileKind):
             patents=["、".join(f"{no}:{t}" for no, t in p) for p in patents]
         )
         frame["row_hash"] = pd.util.hash_pandas_object(values, index=False).map("{:016x}".format)
+        frame["source"] = _sources(frame, rows, context, parsed.file_name)
         parsed.frame = frame
+        parsed.reports = reports.reports(
+            frame,
+            parsed.period,
+            parsed.period_label,
+            parsed.period_origin,
+            reports.sheet_texts(context.sheets, {}),
+            parsed.file_name,
+            reference,
+        )
         parsed.patents = pd.DataFrame(
             [(i, no, t) for i, plist in enumerate(patents) for no, t in plist],
             columns=["row", "patent_no", "patent_type"],
         )
 
     def count(self, con: duckdb.DuckDBPyConnection, parsed: ParsedFile) -> dict:
-        return _count_loans(con, parsed.table)
+        return identity.resolve(con, parsed).counts
+
+    def plan(self, con: duckdb.DuckDBPyConnection, parsed: ParsedFile) -> identity.Plan:
+        """What loading would do, report by report, for the preview."""
+        return identity.resolve(con, parsed)
 
     def load(self, con: duckdb.DuckDBPyConnection, parsed: ParsedFile, batch_id: int) -> dict:
         return _load_loans(con, parsed, batch_id)
 
     def undo(self, con: duckdb.DuckDBPyConnection, batch_id: int) -> None:
-        con.execute("CREATE TEMP TABLE touched AS SELECT DISTINCT loan_key FROM loans WHERE batch_id = ?", [batch_id])
-        con.execute(
-            "UPDATE loans SET is_current = false WHERE is_current AND loan_key IN (SELECT loan_key FROM touched)"
-        )
-        con.execute(
-            """UPDATE loans SET is_current = true WHERE loan_id IN (
-                   SELECT max(l.loan_id) FROM loans l JOIN batches b ON b.id = l.batch_id
-                   WHERE b.status = 'active' AND l.loan_key IN (SELECT loan_key FROM touched)
-                   GROUP BY l.loan_key)"""
-        )
-        con.execute("DROP TABLE touched")
+        versions.refresh_current(con)
 
     def preview(self, parsed: ParsedFile, reference: Reference, limit: int = 20) -> pd.DataFrame:
         frame = parsed.table.head(limit)
@@ -259,25 +277,59 @@ class Loans(FileKind):
         return ledger_template(districts, year)
 
 
+def _sources(frame: pd.DataFrame, rows: Rows, context: Context, file_name: str) -> pd.Series:
+    """Each row's source: the bank or district its sheet speaks for (etl/reports.py)."""
+    first_data: dict[str, int] = {}
+    for sheet, row in zip(rows.sheet, rows.row):
+        first_data.setdefault(sheet, row - 1)
+    named = reports.sheet_texts(context.sheets, first_data)
+    by_sheet = {}
+    for sheet, part in frame.groupby("source_sheet", sort=False):
+        by_sheet[sheet] = reports.source_of(
+            set(part["bank"].dropna()),
+            set(part["district_code"].dropna()),
+            f"{named.get(str(sheet), '')} {file_name}",
+            context.reference,
+            bank_column=(sheet, "bank") in rows.headers,
+        )
+    return frame["source_sheet"].map(by_sheet)
+
+
 def _load_loans(con: duckdb.DuckDBPyConnection, parsed: ParsedFile, batch_id: int) -> dict:
-    frame = parsed.table
-    last = frame.drop_duplicates("loan_key", keep="last")  # inside a file the later row wins
+    plan = identity.resolve(con, parsed)
+    if plan.implausible and not parsed.accept_large:
+        raise LoadRefused(plan.implausible[0])
+    rows = plan.rows
     first_id = fetch_value(con, "SELECT coalesce(max(loan_id), 0) + 1 FROM loans")
-    staged = last.assign(loan_id=range(first_id, first_id + len(last)))
+    staged = rows.assign(loan_id=range(first_id, first_id + len(rows)))
     for optional in ("source", "rate_text"):
         if optional not in staged:
             staged[optional] = pd.Series([None] * len(staged), index=staged.index, dtype=object)
     patents = parsed.patent_table.merge(staged[["loan_id"]], left_on="row", right_index=True)
-    counts = _count_loans(con, frame)
+    carried = pd.DataFrame(
+        {
+            "loan_id": [staged.at[i, "loan_id"] for i in plan.carried_patents],
+            "from_id": list(plan.carried_patents.values()),
+        },
+        dtype="Int64",
+    )
+    chosen = as_chosen(parsed.reports, parsed.replace_mode)
+    reported = pd.DataFrame(
+        {
+            "source": [r.source for r in chosen],
+            "period_start": [r.start for r in chosen],
+            "period_end": [r.end for r in chosen],
+            "replaces": [r.replaces for r in chosen],
+        }
+    )
     con.register("staged", staged)
     con.register("staged_patents", patents)
+    con.register("carried", carried)
+    con.register("reported", reported)
     try:
         con.execute(
-            "UPDATE loans SET is_current = false WHERE is_current AND loan_key IN (SELECT loan_key FROM staged)"
-        )
-        con.execute(
             """INSERT INTO loans
-               SELECT loan_id, ?, loan_key, row_hash, true, reg_no, reg_date::DATE, uscc, enterprise_name,
+               SELECT loan_id, ?, loan_key, row_hash, false, reg_no, reg_date::DATE, uscc, enterprise_name,
                       district_code, bank, bank_raw, pledge_type, patent_count,
                       amount_cents::DECIMAL(18, 2) / 100, loan_date::DATE, term_months, rate_pct,
                       first_loan, subsidy_cents::DECIMAL(18, 2) / 100, source_sheet, source_row,
@@ -286,27 +338,19 @@ def _load_loans(con: duckdb.DuckDBPyConnection, parsed: ParsedFile, batch_id: in
             [batch_id],
         )
         con.execute("INSERT INTO pledged_ip SELECT loan_id, patent_no, patent_type FROM staged_patents")
-    finally:
-        con.unregister("staged")
-        con.unregister("staged_patents")
-    return counts
-
-
-def _count_loans(con: duckdb.DuckDBPyConnection, frame) -> dict:
-    """New keys, keys whose values changed, and rows that change nothing (repeats in the file too)."""
-    last = frame.drop_duplicates("loan_key", keep="last")[["loan_key", "row_hash"]]
-    con.register("incoming", last)
-    try:
-        new, updated, unchanged = fetch_row(
-            con,
-            """SELECT count(*) FILTER (WHERE cur.loan_key IS NULL),
-                      count(*) FILTER (WHERE cur.row_hash <> s.row_hash),
-                      count(*) FILTER (WHERE cur.row_hash = s.row_hash)
-               FROM incoming s LEFT JOIN (SELECT loan_key, row_hash FROM loans WHERE is_current) cur USING (loan_key)""",
+        con.execute(
+            """INSERT INTO pledged_ip SELECT c.loan_id, p.ip_no, p.ip_type
+               FROM carried c JOIN pledged_ip p ON p.loan_id = c.from_id"""
+        )
+        con.execute(
+            "INSERT INTO batch_reports SELECT ?, source, period_start::DATE, period_end::DATE, replaces FROM reported",
+            [batch_id],
         )
     finally:
-        con.unregister("incoming")
-    return {"new": new, "updated": updated, "duplicate": unchanged + len(frame) - len(last)}
+        for name in ("staged", "staged_patents", "carried", "reported"):
+            con.unregister(name)
+    versions.refresh_current(con)
+    return plan.counts
 
 
 KIND = Loans()

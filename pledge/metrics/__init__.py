@@ -25,6 +25,7 @@ from pledge.metrics.breakdowns import (
 )
 from pledge.metrics.lists import (
     bank_aliases,
+    current_loan,
     district_list,
     districts,
     enterprise_history,
@@ -78,6 +79,7 @@ __all__ = [
     "district_rows",
     "districts",
     "enterprise_history",
+    "current_loan",
     "enterprise_loans",
     "first_time_borrowers",
     "freshness",

@@ -50,7 +50,7 @@ def enterprise_loans(con: duckdb.DuckDBPyConnection, uscc: str, district: str | 
             SELECT loan_id, string_agg(ip_no || '（' || ip_type || '）', '、' ORDER BY ip_no) AS patents
             FROM pledged_ip WHERE loan_id IN (SELECT loan_id FROM mine) GROUP BY loan_id
         )
-        SELECT l.loan_date, l.bank, l.bank_raw, l.amount_yuan::DOUBLE AS amount, l.term_months, l.rate_pct::DOUBLE AS rate_pct,
+        SELECT l.loan_id, l.loan_date, l.bank, l.bank_raw, l.amount_yuan::DOUBLE AS amount, l.term_months, l.rate_pct::DOUBLE AS rate_pct,
                l.first_loan, l.subsidy_yuan::DOUBLE AS subsidy, l.pledge_type, l.reg_no, l.reg_date, d.name AS district,
                p.patents, b.file_name, l.source_sheet, l.source_row, b.id AS batch_id, b.loaded_at, b.user_name
         FROM mine l JOIN batches b ON b.id = l.batch_id LEFT JOIN pledged p USING (loan_id)
@@ -58,6 +58,18 @@ def enterprise_loans(con: duckdb.DuckDBPyConnection, uscc: str, district: str | 
         ORDER BY l.loan_date DESC, l.loan_id DESC
         """,
         {"uscc": uscc, "district": district},
+    ).df()
+
+
+def current_loan(con: duckdb.DuckDBPyConnection, loan_id: int) -> pd.DataFrame:
+    """One current loan by its number, with the district's name and the batch it came from."""
+    return con.execute(
+        """SELECT l.loan_id, l.enterprise_name, l.uscc, l.district_code, d.name AS district, l.bank, l.bank_raw,
+                  l.amount_yuan::DOUBLE AS amount, l.loan_date, l.first_loan, l.reg_no, l.source,
+                  b.id AS batch_id, b.file_name, l.source_sheet, l.source_row
+           FROM v_loans l JOIN batches b ON b.id = l.batch_id LEFT JOIN v_districts d ON d.code = l.district_code
+           WHERE l.loan_id = ?""",
+        [loan_id],
     ).df()
 
 
@@ -97,7 +109,7 @@ def import_batches(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Every import, newest first (not a figure, but read through the same cached path)."""
     return con.execute(
         """SELECT id, kind, file_name, sha256, archive_path, status, loaded_at, user_name, rows_read, rows_new,
-                  rows_updated, rows_duplicate, rows_rejected, rows_skipped,
+                  rows_updated, rows_duplicate, rows_withdrawn, rows_rejected, rows_skipped,
                   coalesce(json_array_length(warnings), 0) AS warnings_count, undone_at, undone_by
            FROM batches ORDER BY id DESC"""
     ).df()
