@@ -17,7 +17,7 @@ from etl import cli_loans, kinds, pipeline
 from etl import load as loader
 from etl.parse import ParsedFile
 from etl.report import error_report_xlsx
-from pledge import auth, formats, metrics
+from pledge import auth, formats, metrics, restore
 from pledge.store import Store, StoreBusy, StoreUnreadable
 
 MAX_PRINTED_ISSUES = 50
@@ -348,6 +348,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("restore", parents=[common], help="从导入前的自动备份恢复数据库")
     p.add_argument("backup", nargs="?", help="备份文件名（默认最新的一个）")
     p.add_argument("--list", action="store_true", help="列出备份，新的在前")
+    p.add_argument("--yes", action="store_true", help="不再询问，直接恢复（先读一遍将发生的变化）")
+    p.add_argument("--with-accounts", action="store_true", help="账户、密码和操作日志也恢复为备份时的状态")
+    p.add_argument("--user", help="操作人（默认当前登录名）")
     p.set_defaults(func=cmd_restore)
 
     cli_loans.add_commands(sub, common)
@@ -384,7 +387,18 @@ def cmd_restore(args, store: Store) -> int:
     if not Store.verify(chosen):
         print(f"✘ 备份 {chosen.name} 已损坏，不能用来恢复；请选择其他备份（--list）")
         return 1
-    saved = store.restore(chosen)
+    told = restore.preview(store, chosen) if store.exists() else restore.Preview(False)
+    print(f"将从 {chosen.name} 恢复：")
+    for line in told.lines(args.with_accounts):
+        print(f"  · {line}")
+    if told.readable and (told.loses_anything or args.with_accounts) and not args.yes:
+        if not sys.stdin.isatty():
+            print("✘ 未恢复：请核对以上变化后加 --yes 确认")
+            return 1
+        if input("确认恢复？输入 y 确认：").strip().lower() != "y":
+            print("未恢复")
+            return 1
+    saved = restore.restore(store, chosen, args.user or loader.default_user(), with_accounts=args.with_accounts)
     print(f"✔ 已从 {chosen.name} 恢复数据库" + (f"；恢复前的数据库已另存为 {saved.name}" if saved else ""))
     return 0
 

@@ -11,7 +11,10 @@ import duckdb
 import pandas as pd
 
 MIN_HISTORY_MONTHS = 6
-TIMES_USUAL = 10
+# A unit slip is 10,000 times (元 read as 万元); a real busy month of a small county can be fifty
+# times its median. Between the two, with a floor so that small sums never trip it.
+TIMES_USUAL = 200
+FLOOR_YUAN = 500_000_000
 
 _MONTHS = """
     SELECT date_trunc('month', loan_date) AS month, sum(amount_yuan) AS amount
@@ -24,7 +27,8 @@ def _yi(yuan: float) -> str:
 
 
 def implausible_months(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> list[str]:
-    """One message per month of the file whose total exceeds TIMES_USUAL × the city's median month."""
+    """One message per month of the file whose total exceeds TIMES_USUAL × the city's median month
+    (and FLOOR_YUAN)."""
     if frame.empty:
         return []
     last = frame["loan_date"].max().date()
@@ -38,5 +42,5 @@ def implausible_months(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> l
         f"{total / usual:,.0f}倍，疑为金额单位有误（例如以元填写却标为万元）。请核对金额单位；"
         "确认无误时可选择“金额已核对，仍然导入”"
         for month, total in months.items()
-        if usual > 0 and total > TIMES_USUAL * usual
+        if usual > 0 and total > max(TIMES_USUAL * usual, FLOOR_YUAN)
     ]

@@ -3,6 +3,7 @@ issue on its cell. The file kinds (etl/kinds/) normalise through these."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from etl.columns import Field
@@ -10,6 +11,9 @@ from etl.issues import ERROR, WARNING, Issue, ParsedFile
 from etl.normalise import INVISIBLE, apply_unique, to_text
 
 MAX_LISTED_PER_COLUMN = 10_000  # an error report of a broken 100k-row file stays readable
+# Text a spreadsheet would run as a formula when the data is exported again (=HYPERLINK(…), @SUM,
+# +cmd|…, -2+3); "＝" arrives as "=" after width folding. A leading apostrophe keeps it text.
+FORMULA = re.compile(r"^(?:[=+@]|-(?=[^\s\-—－]))")
 
 
 @dataclass
@@ -53,6 +57,10 @@ class Collector:
         values, failures = apply_unique(raw, fn)
         for i, message in failures.items():
             self.add(ERROR, i, name, message, raw[i])
+        for i, value in enumerate(values):
+            if type(value) is str and FORMULA.match(value):
+                values[i] = "'" + value
+                self.add(WARNING, i, name, "以公式符号开头，为防止被电子表格当作公式执行，已在前面加单引号保存", value)
         return values
 
 

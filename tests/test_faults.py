@@ -76,7 +76,41 @@ def test_every_import_is_preceded_by_a_backup_that_restore_brings_back(tmp_path)
     listed = run("restore", "--list", db=db).stdout.split()
     assert any("before-targets" in name for name in listed)
     newest = next(name for name in listed if "before-targets" in name)
-    restored = run("restore", newest, db=db)
+    asked = run("restore", newest, db=db)  # not a terminal: says what would change, restores nothing
+    assert asked.returncode == 1 and "加 --yes 确认" in asked.stdout, asked.stdout
+    assert "（targets.xlsx，" in asked.stdout and "将消失" in asked.stdout, asked.stdout
+    assert state(db) != after_ledger
+    restored = run("restore", newest, "--yes", db=db)
     assert restored.returncode == 0, restored.stdout + restored.stderr
     assert state(db) == after_ledger
     assert "恢复前的数据库已另存为" in restored.stdout  # and the restore itself can be reverted
+
+
+def test_a_restore_keeps_todays_accounts_and_audit_log_unless_asked(tmp_path):
+    db = tmp_path / "city.duckdb"
+    assert (
+        run("users", "add", "old_admin", "--role", "admin", db=db, stdin="Old-Passw0rd!\nOld-Passw0rd!\n").returncode
+        == 0
+    )
+    assert run("load", str(write(tmp_path, "d.xlsx", xlsx_bytes(district_rows()))), db=db).returncode == 0
+    assert (
+        run("users", "add", "new_admin", "--role", "admin", db=db, stdin="New-Passw0rd!\nNew-Passw0rd!\n").returncode
+        == 0
+    )
+    assert run("users", "remove", "old_admin", db=db).returncode == 0
+    assert run("load", str(write(tmp_path, "ledger.xlsx", xlsx_bytes(LEDGER))), db=db).returncode == 0
+    # Taken before the district list was loaded: old_admin existed, new_admin did not.
+    before_districts = next(n for n in run("restore", "--list", db=db).stdout.split() if "before-districts" in n)
+
+    kept = run("restore", before_districts, "--yes", db=db)
+    assert kept.returncode == 0, kept.stdout + kept.stderr
+    assert "（d.xlsx，" in kept.stdout and "（ledger.xlsx，" in kept.stdout and "将消失" in kept.stdout
+    assert "账户、密码和操作日志保持现状" in kept.stdout
+    users = run("users", "list", db=db).stdout
+    assert "new_admin" in users and "old_admin" not in users  # the removed account does not return
+
+    back = run("restore", before_districts, "--yes", "--with-accounts", db=db)
+    assert back.returncode == 0, back.stdout
+    assert "已删除的账户“old_admin”将恢复" in back.stdout and "账户“new_admin”将被删除" in back.stdout
+    users = run("users", "list", db=db).stdout
+    assert "old_admin" in users and "new_admin" not in users

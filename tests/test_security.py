@@ -13,7 +13,7 @@ from etl import pipeline
 from etl.report import error_report_xlsx
 from pledge import auth
 from pledge.export import xlsx_bytes
-from tests.fixtures import USCC_A
+from tests.fixtures import USCC_A, USCC_B, write
 from tests.fixtures import xlsx_bytes as workbook
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,3 +64,19 @@ def test_one_upload_limit_for_the_browser_and_the_loader():
 
     config = tomllib.loads((Path(__file__).resolve().parent.parent / ".streamlit" / "config.toml").read_text())
     assert config["server"]["maxUploadSize"] * 1_000_000 == settings.MAX_UPLOAD_BYTES
+
+
+def test_formulas_in_a_ledger_are_stored_as_text_with_a_warning(store, tmp_path):
+    """＝ is folded to = on reading: every text cell that a spreadsheet would run is kept as text."""
+    rows = [
+        ["企业名称", "统一社会信用代码", "所属区县", "质权人", "贷款金额(万元)", "放款日期", "质押登记号"],
+        ["＝1+1", USCC_A, "东湖区", "@SUM(A1)", 100, "2025-01-10", "-2+3"],
+        ["正常科技有限公司", USCC_B, "东湖区", "工商银行", 100, "2025-01-11", "R-1"],
+    ]
+    parsed, result = pipeline.import_path(store, write(tmp_path, "f.xlsx", workbook(rows)), user="t")
+    assert result is not None, [str(e) for e in parsed.errors]
+    with store.read() as con:
+        stored = con.execute("SELECT enterprise_name, bank_raw, reg_no FROM v_loans ORDER BY source_row").fetchall()
+    assert stored == [("'=1+1", "'@SUM(A1)", "'-2+3"), ("正常科技有限公司", "工商银行", "R-1")]
+    warned = {(w.row, w.value) for w in parsed.warnings if "公式" in w.message}
+    assert warned == {(2, "=1+1"), (2, "@SUM(A1)"), (2, "-2+3")}
