@@ -6,9 +6,10 @@ from __future__ import annotations
 import streamlit as st
 
 from pledge.store import StoreBusy, StoreUnreadable
-from ui import session, style, unavailable
+from ui import hardening, session, style, unavailable
 from ui.database import ensure_data
 
+hardening.refuse_remote_cache_clearing()
 st.set_page_config(page_title="知识产权质押融资监测平台", page_icon="📈", layout="wide")
 style.apply()
 try:

@@ -27,6 +27,7 @@ CHANGES = (AMOUNT, DATE, DISTRICT, OTHER)
 
 _CURRENT = """
     SELECT loan_id, batch_id, loan_key, reg_no, reg_date, uscc, enterprise_name, bank, district_code,
+           first_loan, pledge_type,
            loan_date, (amount_yuan * 100)::BIGINT AS amount_cents, source, row_hash
     FROM v_loans
     WHERE uscc IN (SELECT uscc FROM incoming_ids) OR reg_no IN (SELECT reg_no FROM incoming_ids)
@@ -197,7 +198,13 @@ def _change(row, by_key: pd.DataFrame) -> str:
         return DATE
     if old["district_code"] != row.district_code:
         return DISTRICT
-    return OTHER
+    # A row stored by hand (an edit, a merge) has a hash of its own: compare what the file carries.
+    same = (old["enterprise_name"], old["bank"], bool(old["first_loan"])) == (
+        row.enterprise_name,
+        row.bank,
+        bool(row.first_loan),
+    ) and (pd.isna(row.pledge_type) or old["pledge_type"] == row.pledge_type)
+    return UNCHANGED if same else OTHER
 
 
 def _attach_registrations(frame: pd.DataFrame, by_key: pd.DataFrame, parsed: ParsedFile) -> dict[int, int]:
@@ -222,11 +229,11 @@ def _replaced_batches(con: duckdb.DuckDBPyConnection, batch_ids: list, source: s
         return []
     rows = con.execute(
         f"""SELECT b.id, b.file_name, r.period_start, r.period_end
-            FROM batches b LEFT JOIN batch_reports r ON r.batch_id = b.id AND r.source = ?
+            FROM batches b JOIN batch_reports r ON r.batch_id = b.id AND r.source = ?
             WHERE b.id IN ({", ".join("?" * len(batch_ids))}) ORDER BY b.id""",
         [source, *[int(b) for b in batch_ids]],
     ).fetchall()
-    return [(bid, name, span_label(start, end) if start else name) for bid, name, start, end in rows]
+    return [(bid, name, span_label(start, end)) for bid, name, start, end in rows]
 
 
 __all__ = ["CHANGES", "NEW", "UNCHANGED", "Plan", "SourcePlan", "resolve", "source_label"]

@@ -80,3 +80,30 @@ def test_formulas_in_a_ledger_are_stored_as_text_with_a_warning(store, tmp_path)
     assert stored == [("'=1+1", "'@SUM(A1)", "'-2+3"), ("正常科技有限公司", "工商银行", "R-1")]
     warned = {(w.row, w.value) for w in parsed.warnings if "公式" in w.message}
     assert warned == {(2, "=1+1"), (2, "@SUM(A1)"), (2, "-2+3")}
+
+
+def test_a_client_cannot_clear_the_servers_caches():
+    """Streamlit's AppSession handles a client's clear_cache BackMsg by clearing every user's
+    caches; after the app's hardening the same message changes nothing."""
+    import streamlit as st
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.runtime.app_session import AppSession
+
+    from ui import hardening
+
+    calls = []
+
+    @st.cache_data
+    def cached(x: int) -> int:
+        calls.append(x)
+        return x
+
+    cached(1)
+    hardening.refuse_remote_cache_clearing()
+    message = BackMsg()
+    message.clear_cache = True
+    session = AppSession.__new__(AppSession)  # only the dispatch on the message type is exercised
+    session._session_state = {}  # type: ignore[assignment]
+    AppSession.handle_backmsg(session, message)
+    cached(1)
+    assert calls == [1]  # still cached

@@ -1,0 +1,108 @@
+"""Corrections in a real browser: an analyst merges a near duplicate on 贷款核对, then uploads a
+bank's cumulative file, reads what it replaces and withdraws, confirms, and corrects one loan."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from etl import pipeline
+from pledge import auth
+from pledge.store import Store
+from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, page_problems, running_app, wait_until_drawn
+from tests.fixtures import district_rows, write, xlsx_bytes
+from tests.ledgers import SEPTEMBER, bank_file, uscc
+
+pytestmark = pytest.mark.browser
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+OCTOBER = [
+    SEPTEMBER[0],
+    [2, "乙材料有限公司", uscc(2), "西山区", 850, "2026-03-20"],
+    SEPTEMBER[2],
+    [4, "戊电子有限公司", uscc(5), "高新区", 600, "2026-10-08"],
+]
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("corrections")
+    store = Store(folder / "pledge.duckdb", timeout=5)
+    for name, data in (
+        ("区县.xlsx", xlsx_bytes(district_rows())),
+        ("江苏银行1-9月.xlsx", bank_file("江苏银行2026年1-9月知识产权质押贷款明细", SEPTEMBER)),
+        (
+            "东湖区.xlsx",
+            xlsx_bytes(
+                [
+                    ["东湖区2026年1-9月知识产权质押融资台账"],
+                    ["企业名称", "统一社会信用代码", "区县", "贷款银行", "质押登记号", "贷款金额(万元)", "放款日期"],
+                    ["甲科技有限公司", uscc(1), "东湖区", "江苏银行东湖支行", "Y2026990000123", 500, "2026-01-12"],
+                ]
+            ),
+        ),
+    ):
+        parsed, result = pipeline.import_path(store, write(folder, name, data), user="setup")
+        assert result is not None, [str(e) for e in parsed.errors]
+    auth.add_user(store, "analyst", "password-2", "analyst")
+    october = write(folder, "江苏银行1-10月.xlsx", bank_file("江苏银行2026年1-10月知识产权质押贷款明细", OCTOBER))
+    with running_app(store.path) as url:
+        yield url, store, october
+
+
+def totals(store) -> tuple[int, Decimal]:
+    with store.read() as con:
+        return con.execute("SELECT count(*), sum(amount_yuan) FROM v_loans").fetchone()
+
+
+def open_page(page, name: str) -> None:
+    page.get_by_role("link", name=name).click()
+    wait_until_drawn(page)
+
+
+def test_merge_replace_and_correct(setup):
+    url, store, october = setup
+    assert totals(store) == (5, Decimal("33000000.00"))
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1366, "height": 1000})
+        page.goto(url)
+        wait_until_drawn(page)
+        page.get_by_label("用户名").fill("analyst")
+        page.get_by_label("密码").fill("password-2")
+        page.get_by_role("button", name="登录").click()
+        wait_until_drawn(page)
+
+        open_page(page, "贷款核对")
+        page.get_by_text("放款日期相差2天").wait_for()
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "loans-suspects.png"), full_page=True)
+        page.get_by_role("button", name="合并").click()
+        page.get_by_text("已合并为编号").wait_for()
+        assert totals(store) == (4, Decimal("28000000.00"))
+
+        open_page(page, "数据导入")
+        page.locator('input[type="file"]').set_input_files(str(october))
+        page.get_by_text("替换 江苏银行 2026年1-9月").wait_for()
+        wait_until_drawn(page)
+        page.screenshot(path=str(ARTIFACTS / "upload-replaces.png"), full_page=True)
+        assert page.get_by_text("将撤回的贷款（1笔）").count() == 1  # 丁智能 (the grid is drawn on a canvas)
+        page.get_by_role("button", name="确认导入 江苏银行1-10月.xlsx").click()
+        page.get_by_text("已导入，第").wait_for()
+        assert page.get_by_text("、撤回1。").count() == 1
+        assert totals(store) == (4, Decimal("22500000.00"))  # 500 + 850 + 300 + 600 万元
+
+        with store.read() as con:
+            (loan_id,) = con.execute("SELECT loan_id FROM v_loans WHERE uscc = ?", [uscc(3)]).fetchone()
+        open_page(page, "贷款核对")
+        page.get_by_label("贷款编号（企业页面“全部贷款”表中的编号）").fill(str(loan_id))
+        page.keyboard.press("Enter")
+        page.get_by_label("贷款金额(万元)").wait_for()
+        page.get_by_label("贷款金额(万元)").fill("350")
+        page.get_by_label("原因（必填）").fill("银行来函更正金额")
+        page.get_by_role("button", name="保存更正").click()
+        page.get_by_text("已保存更正").wait_for()
+        assert not page_problems(page)
+        assert totals(store) == (4, Decimal("23000000.00"))
+        browser.close()
