@@ -133,9 +133,11 @@ def resolve(con: duckdb.DuckDBPyConnection, parsed: ParsedFile) -> Plan:
     frame = frame[~frame["loan_key"].duplicated(keep="last")]
     repeated = before - len(frame)
 
-    by_key = current.set_index("loan_key")
-    frame["change"] = [_change(row, by_key) for row in frame.itertuples()]
-    carried = _attach_registrations(frame, by_key, parsed)
+    old = (
+        frame[["loan_key"]].merge(current.drop_duplicates("loan_key"), on="loan_key", how="left").set_index(frame.index)
+    )
+    frame["change"] = _changes(frame, old)
+    carried = _attach_registrations(frame, old, parsed)
 
     listed = set(frame["loan_key"])
     withdrawn_parts, sources = [], []
@@ -186,42 +188,41 @@ def _pair_corrections(frame: pd.DataFrame, current: pd.DataFrame, report: Report
             olds.remove(pick)
 
 
-def _change(row, by_key: pd.DataFrame) -> str:
-    if row.loan_key not in by_key.index:
-        return NEW
-    old = by_key.loc[row.loan_key]
-    if old["row_hash"] == row.row_hash:
-        return UNCHANGED
-    if int(old["amount_cents"]) != int(row.amount_cents):
-        return AMOUNT
-    if old["loan_date"] != row.loan_date:
-        return DATE
-    if old["district_code"] != row.district_code:
-        return DISTRICT
+def _changes(frame: pd.DataFrame, old: pd.DataFrame) -> pd.Series:
+    """How each row changes the loan it is (`old`: that loan's current row, aligned; NaN: none)."""
+    known = old["loan_id"].notna()
+    same_hash = old["row_hash"] == frame["row_hash"]
+    amount = _amount_cents(frame).astype("float") != old["amount_cents"].astype("float")
+    day = frame["loan_date"] != old["loan_date"]
+    district = frame["district_code"].astype(object) != old["district_code"].astype(object)
     # A row stored by hand (an edit, a merge) has a hash of its own: compare what the file carries.
-    same = (old["enterprise_name"], old["bank"], bool(old["first_loan"])) == (
-        row.enterprise_name,
-        row.bank,
-        bool(row.first_loan),
-    ) and (pd.isna(row.pledge_type) or old["pledge_type"] == row.pledge_type)
-    return UNCHANGED if same else OTHER
+    other = (
+        (frame["enterprise_name"].astype(object) != old["enterprise_name"].astype(object))
+        | (frame["bank"].astype(object) != old["bank"].astype(object))
+        | (frame["first_loan"].fillna(False).astype(bool) != old["first_loan"].fillna(False).astype(bool))
+        | (frame["pledge_type"].notna() & (frame["pledge_type"].astype(object) != old["pledge_type"].astype(object)))
+    )
+    change = pd.Series(UNCHANGED, index=frame.index, dtype=object)
+    change[other] = OTHER
+    change[district] = DISTRICT
+    change[day] = DATE
+    change[amount] = AMOUNT
+    change[same_hash] = UNCHANGED
+    change[~known] = NEW
+    return change
 
 
-def _attach_registrations(frame: pd.DataFrame, by_key: pd.DataFrame, parsed: ParsedFile) -> dict[int, int]:
+def _attach_registrations(frame: pd.DataFrame, old: pd.DataFrame, parsed: ParsedFile) -> dict[int, int]:
     """A row without 质押登记号 that is a loan the store knows with one keeps the number and date;
     a row without pledged numbers keeps the loan's (another reporter listed them)."""
-    with_numbers = set(parsed.patent_table["row"])
-    carried = {}
-    for i, key, reg in zip(frame.index, frame["loan_key"], frame["reg_no"]):
-        if key not in by_key.index:
-            continue
-        old = by_key.loc[key]
-        if not (isinstance(reg, str) and reg) and isinstance(old["reg_no"], str) and old["reg_no"]:
-            frame.at[i, "reg_no"] = old["reg_no"]
-            frame.at[i, "reg_date"] = old["reg_date"]
-        if i not in with_numbers:
-            carried[i] = int(old["loan_id"])
-    return carried
+    known = old["loan_id"].notna()
+    missing = frame["reg_no"].isna() | (frame["reg_no"].astype(object) == "")
+    attach = known & missing & old["reg_no"].notna() & (old["reg_no"].astype(object) != "")
+    frame.loc[attach, "reg_no"] = old.loc[attach, "reg_no"]
+    frame.loc[attach, "reg_date"] = old.loc[attach, "reg_date"]
+    listed = frame.index.isin(parsed.patent_table["row"])
+    keep = known & ~listed
+    return {int(i): int(loan) for i, loan in zip(frame.index[keep], old.loc[keep, "loan_id"])}
 
 
 def _replaced_batches(con: duckdb.DuckDBPyConnection, batch_ids: list, source: str) -> list[tuple[int, str, str]]:
