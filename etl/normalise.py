@@ -422,23 +422,29 @@ _PLEDGE_PARTS = {
     "混合": "混合",
     "组合": "混合",
 }
-_PLEDGE_SPLIT = re.compile(r"[、,，;；/+&和及与]|以及")
+_PLEDGE_SPLIT = re.compile(r"[、,，;；/+&和及与\s]|以及")
 
 
 def pledge_type(value) -> str | None:
     """One of PLEDGE_TYPES, or PATENT_UNSPECIFIED; several types in one cell are 混合."""
-    text = to_text(value).replace(" ", "")
+    text = to_text(value)
     if not text:
         return None
+    whole = _pledge_part(text.replace(" ", ""))  # "发明 专利" is one type, "发明专利 商标" two
+    if whole:
+        return whole
     found = set()
     for part in filter(None, _PLEDGE_SPLIT.split(text)):
-        base = re.sub(r"(专用权|权)$", "", part).removeprefix("注册")  # 商标专用权, 注册商标, 专利权
-        if base not in _PLEDGE_PARTS:
+        kind = _pledge_part(part)
+        if kind is None:
             raise Invalid(f"质押物类型“{text}”应为{'、'.join(PLEDGE_TYPES)}之一（或其组合）")
-        found.add(_PLEDGE_PARTS[base])
-    if len(found) == 1:
-        return found.pop()
-    return "混合"
+        found.add(kind)
+    return found.pop() if len(found) == 1 else "混合"
+
+
+def _pledge_part(part: str) -> str | None:
+    base = re.sub(r"(专用权|权)$", "", part).removeprefix("注册")  # 商标专用权, 注册商标, 专利权
+    return _PLEDGE_PARTS.get(base)
 
 
 def pledge_type_of(declared: str | None, numbers: list[tuple[str, str]]) -> str | None:

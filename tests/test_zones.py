@@ -89,6 +89,13 @@ def test_a_code_when_present_is_six_digits_and_unique(empty_store, tmp_path):
     ]
 
 
+def test_two_zones_whose_names_are_one_cannot_share_a_generated_code(empty_store):
+    rows = [["区县名称", "行政区划代码"], ["高新区", None], ["高新技术产业开发区", None]]
+    parsed = pipeline.parse_bytes(empty_store, xlsx_bytes(rows), "zones.xlsx")
+    (error,) = parsed.errors
+    assert error.row == 3 and error.message.startswith(f"按名称生成的代码{zone_code('高新区')}与第2行重复")
+
+
 HEADER = [
     "企业名称",
     "统一社会信用代码",

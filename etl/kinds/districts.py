@@ -95,7 +95,10 @@ class Districts(FileKind):
                 if value is None:
                     continue
                 if value in first:
-                    collector.add("error", i, field_name, f"与第{rows.row[first[value]]}行重复", value)
+                    same = f"与第{rows.row[first[value]]}行重复"
+                    if field_name == "code" and value.startswith("Z"):  # two zones whose names are one
+                        same = f"按名称生成的代码{value}{same}（两者名称实为同一功能区？否则请为其中一个填写代码）"
+                    collector.add("error", i, field_name, same, value)
                 first.setdefault(value, i)
         parsed.frame = pd.DataFrame(
             {
