@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from etl.columns import Field
 from etl.issues import ERROR, WARNING, Issue, ParsedFile
-from etl.normalise import INVISIBLE, apply_unique, to_text
+from etl.normalise import INVISIBLE, Guess, apply_unique, to_text
 
 MAX_LISTED_PER_COLUMN = 10_000  # an error report of a broken 100k-row file stays readable
 # Text a spreadsheet would run as a formula when the data is exported again (=HYPERLINK(…), @SUM,
@@ -45,8 +45,13 @@ class Collector:
         shown = None if value is None else to_text(value)
         self.parsed.issues.append(Issue(severity, message, sheet, self.rows.row[i], header, shown))
 
-    def column(self, name: str, fn, required: bool = False) -> list:
-        """Normalise one field over all rows; failures become errors on their cells."""
+    def column(self, name: str, fn, required: bool = False, *, soft: bool = False, tags: list | None = None) -> list:
+        """Normalise one field over all rows; failures become errors on their cells.
+
+        A Guess becomes its value and a warning on the cell. `soft`: a column no figure uses (term,
+        rate...): an unreadable cell is a warning and stays blank, it never blocks the file. `tags`:
+        one more argument per row for fn (a sheet's unit, the row's name and district), while
+        messages still show the cell as written."""
         raw = self.rows.cells.get(name)
         if raw is None:
             return [None] * len(self.rows)
@@ -54,10 +59,19 @@ class Collector:
             if type(value) is str and INVISIBLE.search(value):
                 shown = INVISIBLE.sub("", value)  # the message must not carry them either
                 self.add(WARNING, i, name, "含有不可见的控制字符或方向字符，已删除", shown)
-        values, failures = apply_unique(raw, fn)
+        if tags is None:
+            values, failures = apply_unique(raw, fn)
+        else:
+            values, failures = apply_unique(list(zip(raw, tags)), lambda pair: fn(*pair))
         for i, message in failures.items():
-            self.add(ERROR, i, name, message, raw[i])
+            if soft:
+                self.add(WARNING, i, name, f"{message}；该列不参与统计，已留空", raw[i])
+            else:
+                self.add(ERROR, i, name, message, raw[i])
         for i, value in enumerate(values):
+            if isinstance(value, Guess):
+                self.add(WARNING, i, name, value.warning, None if value.conceal else raw[i])
+                values[i] = value = value.value
             if type(value) is str and FORMULA.match(value):
                 values[i] = "'" + value
                 self.add(WARNING, i, name, "以公式符号开头，为防止被电子表格当作公式执行，已在前面加单引号保存", value)
@@ -88,11 +102,5 @@ def money(rows: Rows, collector: Collector, parsed: ParsedFile, field: Field, fn
     if len(set(units.values())) == 1:
         unit = next(iter(units.values()))
         return collector.column(field.name, lambda v: fn(v, unit))
-    # Sheets in different units: tag each value with its sheet's unit.
-    tagged = [(v, units[s]) for v, s in zip(rows.cells[field.name], rows.sheet)]
-    original = rows.cells[field.name]
-    rows.cells[field.name] = tagged
-    try:
-        return collector.column(field.name, lambda pair: fn(*pair))
-    finally:
-        rows.cells[field.name] = original
+    # Sheets in different units: each value goes with its sheet's unit.
+    return collector.column(field.name, fn, tags=[units[s] for s in rows.sheet])

@@ -8,21 +8,42 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-# Abbreviations used for development zones all over China.
-_ZONE_SHORT_FORMS = (
+# Abbreviations used for development zones all over China (the long forms first).
+ZONE_SHORT_FORMS = (
     ("高新技术产业开发区", "高新区"),
     ("高新技术开发区", "高新区"),
+    ("高新产业开发区", "高新区"),
     ("经济技术开发区", "经开区"),
     ("经济开发区", "经开区"),
 )
+_ZONE_LONG_FORMS = (("高新区", "高新技术产业开发区"), ("经开区", "经济技术开发区"))
+_NOISE = re.compile(r"[\s\-\u2010-\u2015\u2212\u2500\u00b7\u30fb•_]")  # spaces, dashes, middle dots
+_PROVINCE_PREFIX = re.compile(r"^.{1,6}?(?:省|自治区)(?=.)")
 _CITY_PREFIX = re.compile(r"^.{1,8}?市(?=.)")
+_SUFFIXES = "区县市"
 
 
-def _canonical(name: str) -> str:
-    text = unicodedata.normalize("NFKC", name).replace(" ", "").strip()
-    for long, short in _ZONE_SHORT_FORMS:
+def canonical_name(name: str) -> str:
+    """The form district spellings are compared in: half-width, no spaces or dashes, zones abbreviated."""
+    text = _NOISE.sub("", unicodedata.normalize("NFKC", name))
+    for long, short in ZONE_SHORT_FORMS:
         text = text.replace(long, short)
     return text
+
+
+def _stem(form: str) -> str:
+    """临渭区 -> 临渭, 韩城市 -> 韩城; two-character names (城区) stay whole."""
+    return form[:-1] if len(form) > 2 and form[-1] in _SUFFIXES else form
+
+
+def _without_prefixes(form: str) -> list[str]:
+    """The spelling, then without its province, then without its city (渭南市临渭区 -> 临渭区)."""
+    forms = [form]
+    for prefix in (_PROVINCE_PREFIX, _CITY_PREFIX):
+        shorter = prefix.sub("", forms[-1])
+        if shorter != forms[-1]:
+            forms.append(shorter)
+    return forms
 
 
 @dataclass
@@ -38,28 +59,57 @@ class Reference:
     banks: dict[str, list[str]]  # head bank -> aliases
 
     def __post_init__(self) -> None:
-        self._district_index: dict[str, str] = {}
+        self._exact: dict[str, list[str]] = {}  # canonical name, alias or code -> codes
+        self._stems: dict[str, list[str]] = {}  # the same without 区/县/市 -> codes
+        self._contained: list[tuple[str, str]] = []  # (form, code): short and long forms, for containment
         for d in self.districts:
-            for name in (d.name, *d.aliases):
-                form = _canonical(name)
-                self._district_index[form] = d.code
-                if len(form) > 2 and form[-1] in "区县市":
-                    self._district_index.setdefault(form[:-1], d.code)
-            self._district_index[d.code] = d.code
+            for name in (d.name, *d.aliases, d.code):
+                form = canonical_name(name)
+                if not form:
+                    continue
+                _add(self._exact, form, d.code)
+                _add(self._stems, _stem(form), d.code)
+                if name == d.code:
+                    continue
+                self._contained.append((form, d.code))
+                for short, long in _ZONE_LONG_FORMS:
+                    if short in form:
+                        self._contained.append((form.replace(short, long), d.code))
         self.district_names = {d.code: d.name for d in self.districts}
         # Longest alias first, so that 中国农业银行 wins over 中国银行 inside a branch name.
         pairs = [(alias, head) for head, aliases in self.banks.items() for alias in (head, *aliases)]
         self._bank_aliases = sorted(pairs, key=lambda p: -len(p[0]))
 
-    def district_code(self, text: str) -> str | None:
-        form = _canonical(text)
+    def district_candidates(self, text: str) -> list[str]:
+        """The codes of the districts a spelling may name, best evidence first: one code is a match,
+        several are ambiguous, none is unknown. In order: the name, an alias or the code as written;
+        the same with the province or city prefixed, or with the suffix 区/县/市 added or dropped
+        (临渭 = 临渭县 = 渭南市临渭区); then containment either way (卤阳湖 in 卤阳湖现代产业综合开发区,
+        高新 in 渭南高新区)."""
+        form = canonical_name(text)
         if not form:
-            return None
-        code = self._district_index.get(form)
-        if code is None:
-            without_city = _CITY_PREFIX.sub("", form)
-            code = self._district_index.get(without_city)
-        return code
+            return []
+        if form in self._exact:
+            return self._exact[form]
+        variants = _without_prefixes(form)
+        found = self._in_order(c for v in variants for c in (*self._exact.get(v, ()), *self._stems.get(_stem(v), ())))
+        if found or form.endswith("市"):  # a city name (渭南市) names no district by containment
+            return found
+        stems = [s for s in (_stem(v) for v in variants) if len(s) >= 2]
+        return self._in_order(
+            code
+            for known, code in self._contained
+            if any(s in known for s in stems) or (len(_stem(known)) >= 2 and any(_stem(known) in v for v in variants))
+        )
+
+    def district_code(self, text: str) -> str | None:
+        """The district a spelling names when it names exactly one (see district_candidates)."""
+        found = self.district_candidates(text)
+        return found[0] if len(found) == 1 else None
+
+    def _in_order(self, codes) -> list[str]:
+        wanted = set(codes)
+        return [d.code for d in self.districts if d.code in wanted]
 
     def head_bank(self, text: str) -> str:
         """'中国工商银行示例市高新支行' -> '中国工商银行'; an unknown bank is kept as written."""
@@ -69,6 +119,12 @@ class Reference:
             if alias.upper() in upper:
                 return head
         return name
+
+
+def _add(index: dict[str, list[str]], key: str, code: str) -> None:
+    codes = index.setdefault(key, [])
+    if code not in codes:
+        codes.append(code)
 
 
 def load_reference(con: duckdb.DuckDBPyConnection) -> Reference:

@@ -171,8 +171,8 @@ def test_bad_amounts(cell, reason):
 
 
 def test_rates_counts_and_yes_no():
-    assert n.optional_rate("3.65%") == Decimal("3.65")
-    assert n.optional_rate(0.0365) == Decimal("3.65")  # a fraction written where percent was meant
+    assert n.interest_rate("3.65%") == n.Rate(Decimal("3.65"))
+    assert n.interest_rate(0.0365) == n.Rate(Decimal("3.65"))  # a fraction written where percent was meant
     assert n.optional_count("3件") == 3 and n.optional_count(None) is None
     with pytest.raises(n.Invalid):
         n.optional_count(2.5)

@@ -1,8 +1,14 @@
 """区县名单: the city's districts and functional zones, with their codes and aliases. Versioned by
-batch like everything else: the newest active list is the city's list (v_districts)."""
+batch like everything else: the newest active list is the city's list (v_districts).
+
+A row needs a name; its code, when given, is a 6-digit administrative division code. A functional
+zone (高新区, 经开区) often has none: it gets "Z" and 5 digits derived from its name (see zone_code),
+so that loading the same list again gives it the same code, and no real code (6 digits) can equal it.
+A row with a prefecture code (…00, the city itself) is no district and is left out."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 import duckdb
@@ -10,19 +16,35 @@ import pandas as pd
 
 from etl import normalise
 from etl.columns import Field, Kind
-from etl.issues import LoadRefused, ParsedFile
+from etl.issues import WARNING, LoadRefused, ParsedFile
 from etl.kinds.base import Context, FileKind
 from etl.normalise import Invalid, to_text
 from etl.rows import Collector, Rows
-from pledge.reference import Reference
+from pledge.reference import Reference, canonical_name
 from pledge.sql import fetch_value
 
 
-def _code(value) -> str:
+def _name(value) -> str:
+    name = normalise.enterprise_name(value) if not normalise.is_blank(value) else ""
+    if not name:
+        raise Invalid("区县名称为空")
+    return name.replace(" ", "")
+
+
+def _code(value) -> str | None:
     text = to_text(value)
+    if not text:
+        return None
     if not re.fullmatch(r"\d{6}", text):
-        raise Invalid(f"行政区划代码应为6位数字，读到“{text}”")
+        raise Invalid(f"行政区划代码应为6位数字（功能区没有代码可留空），读到“{text}”")
     return text
+
+
+def zone_code(name: str) -> str:
+    """A functional zone's code: Z and 5 digits of a hash of its name as districts are matched
+    (高新技术产业开发区 and 高新区 give the same code)."""
+    digest = hashlib.sha256(canonical_name(name).encode()).digest()
+    return f"Z{int.from_bytes(digest[:8], 'big') % 100_000:05d}"
 
 
 def refuse_dropping_used_districts(con: duckdb.DuckDBPyConnection, codes_after: set[str]) -> None:
@@ -51,22 +73,40 @@ class Districts(FileKind):
     required_role = "admin"  # the city's reference data: an admin's, wherever it comes from
 
     def normalise(self, parsed: ParsedFile, rows: Rows, collector: Collector, context: Context) -> None:
-        names = collector.column("name", lambda v: normalise.enterprise_name(v).replace(" ", ""))
+        names = collector.column("name", _name)
         codes = collector.column("code", _code)
         aliases = [
             [a for a in re.split(r"[、,，;；/\s]+", to_text(v)) if a] if v is not None else []
             for v in rows.cells.get("aliases", [None] * len(rows))
         ]
+        kept = []
+        for i, (name, code) in enumerate(zip(names, codes)):
+            if code is not None and code.endswith("00"):
+                collector.add(WARNING, i, "code", f"{code}是市级（或省级）行政区划代码，“{name}”不作为区县导入", code)
+                continue
+            if code is None and name and rows.cells.get("code", [None] * len(rows))[i] is None:
+                code = codes[i] = zone_code(name)
+                collector.add(WARNING, i, "code", f"未填行政区划代码，按功能区处理，代码记为{code}")
+            kept.append(i)
         for field_name, values in (("name", names), ("code", codes)):
             first: dict[str, int] = {}
-            for i, value in enumerate(values):
+            for i in kept:
+                value = values[i]
                 if value is None:
                     continue
                 if value in first:
-                    collector.add("error", i, field_name, f"与第{rows.row[first[value]]}行重复", value)
+                    same = f"与第{rows.row[first[value]]}行重复"
+                    if field_name == "code" and value.startswith("Z"):  # two zones whose names are one
+                        same = f"按名称生成的代码{value}{same}（两者名称实为同一功能区？否则请为其中一个填写代码）"
+                    collector.add("error", i, field_name, same, value)
                 first.setdefault(value, i)
         parsed.frame = pd.DataFrame(
-            {"code": codes, "name": names, "aliases": aliases, "sort_order": range(1, len(rows) + 1)}
+            {
+                "code": [codes[i] for i in kept],
+                "name": [names[i] for i in kept],
+                "aliases": [aliases[i] for i in kept],
+                "sort_order": range(1, len(kept) + 1),
+            }
         )
 
     def count(self, con: duckdb.DuckDBPyConnection, parsed: ParsedFile) -> dict:

@@ -97,6 +97,7 @@ class Loans(FileKind):
             Field("rate_pct", "年利率", ("年利率", "利率", "贷款利率", "贷款年利率")),
             Field("first_loan", "是否首贷", ("是否首贷", "首贷", "是否首次贷款", "首贷户")),
             Field("subsidy", "贴息金额", ("贴息金额", "贴息"), money=True, default_unit="万元"),
+            Field("enterprise_type", "企业类型", ("企业类型", "主体类型", "市场主体类型", "企业性质")),
         ),
         signature=("uscc", "loan_date", "bank"),
     )
@@ -108,12 +109,15 @@ class Loans(FileKind):
         known = "、".join(d.name for d in reference.districts)
 
         def district(value):
-            code = reference.district_code(to_text(value)) if value is not None else None
-            if code is None:
+            found = reference.district_candidates(to_text(value)) if value is not None else []
+            if len(found) > 1:
+                names = "、".join(reference.district_names[c] for c in found)
+                raise Invalid(f"区县“{to_text(value)}”可能是{names}，无法确定，请写明是哪一个")
+            if not found:
                 raise Invalid(
                     f"区县“{to_text(value)}”不在本市区县名单中（应为：{known}）" if value is not None else "区县为空"
                 )
-            return code
+            return found[0]
 
         def bank(value):
             text = to_text(value)
@@ -122,25 +126,28 @@ class Loans(FileKind):
             return text
 
         def loan_date(value):
-            day = normalise.date(value)
+            found = normalise.date(value)
+            day = normalise.settled(found)
             if day.year < 2000 or day > today + dt.timedelta(days=366):
                 raise Invalid(f"放款日期{day.isoformat()}不在合理范围内")
-            return day
+            return found
 
         n = len(rows)
         name = c.column("enterprise_name", normalise.enterprise_name)
-        uscc = c.column("uscc", normalise.uscc)
         district_code = c.column("district", district)
+        kind = c.column("enterprise_type", to_text)
+        uscc = c.column("uscc", normalise.enterprise_id, tags=list(zip(name, district_code, kind)))
         bank_raw = c.column("bank", bank)
         head_bank, _ = apply_unique(bank_raw, lambda b: reference.head_bank(b) if b else None)
         amount = money(rows, c, parsed, self.spec.field("amount"), normalise.positive_money_yuan)
         day = c.column("loan_date", loan_date)
         reg_no = c.column("reg_no", normalise.registration_no)
-        reg_date = c.column("reg_date", normalise.optional_date)
+        # Columns no figure uses: an unreadable cell is a warning, never a blocked file.
+        reg_date = c.column("reg_date", normalise.optional_date, soft=True)
         ptype = c.column("pledge_type", normalise.pledge_type)
-        count = c.column("patent_count", normalise.optional_count)
-        term = c.column("term_months", normalise.optional_count)
-        rate = c.column("rate_pct", normalise.optional_rate)
+        count = c.column("patent_count", normalise.optional_count, soft=True)
+        term = c.column("term_months", normalise.term_months, soft=True)
+        rate = c.column("rate_pct", normalise.interest_rate, soft=True)
         first = c.column("first_loan", normalise.yes_no) if "first_loan" in rows.cells else [False] * n
         subsidy = (
             money(rows, c, parsed, self.spec.field("subsidy"), normalise.optional_money_yuan)
@@ -154,6 +161,7 @@ class Loans(FileKind):
             for i, message in failures.items():
                 c.add(ERROR, i, "patent_numbers", message, pairs[i][0])
             patents = [p or [] for p in found]
+        ptype = [normalise.pledge_type_of(t, p) for t, p in zip(ptype, patents)]  # 专利权: as its numbers show
 
         keys: list[str | None] = []
         seen: dict[str, int] = {}
@@ -209,7 +217,10 @@ class Loans(FileKind):
                 "amount_cents": pd.array([None if a is None else int(a * 100) for a in amount], dtype="Int64"),
                 "loan_date": pd.to_datetime(pd.Series(day, dtype=object)),
                 "term_months": pd.array(term, dtype="Int64"),
-                "rate_pct": pd.array([None if r is None else float(r) for r in rate], dtype="Float64"),
+                "rate_pct": pd.array(
+                    [None if r is None or r.pct is None else float(r.pct) for r in rate], dtype="Float64"
+                ),
+                "rate_text": [None if r is None else r.text for r in rate],
                 "first_loan": pd.array(first, dtype="boolean"),
                 "subsidy_cents": pd.array([None if s is None else int(s * 100) for s in subsidy], dtype="Int64"),
             }
