@@ -226,10 +226,17 @@ class Loans(FileKind):
             }
         )
         # What tells an updated loan from an unchanged one: every normalised value and its patents.
-        values = frame.drop(columns=["source_sheet", "source_row"]).assign(
+        # Columns added later (rate_text) count only where filled, so that a file loaded before them
+        # is "unchanged" when it comes again.
+        values = frame.drop(columns=["source_sheet", "source_row", "rate_text"], errors="ignore").assign(
             patents=["、".join(f"{no}:{t}" for no, t in p) for p in patents]
         )
-        frame["row_hash"] = pd.util.hash_pandas_object(values, index=False).map("{:016x}".format)
+        hashed = pd.util.hash_pandas_object(values, index=False)
+        if "rate_text" in frame:
+            written = frame["rate_text"].notna()
+            extra = pd.util.hash_pandas_object(frame.loc[written, ["rate_text"]], index=False)
+            hashed[written] = hashed[written] ^ extra
+        frame["row_hash"] = hashed.map("{:016x}".format)
         frame["source"] = _sources(frame, rows, context, parsed.file_name)
         parsed.frame = frame
         parsed.reports = reports.reports(
