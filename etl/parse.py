@@ -121,7 +121,7 @@ def _name_from_sheet(parsed: ParsedFile, header: Header, reference: Reference) -
             for line in header.above:
                 value = titles.bank_in_title(line, reference)
                 if value:
-                    origin = f"标题“{line}”取{f.label}"
+                    origin = f"表格上方的“{line}”取{f.label}"
                     break
         if value is None:
             continue

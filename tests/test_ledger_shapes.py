@@ -230,19 +230,22 @@ def without_bank(loan: list) -> list:
 
 
 def test_the_bank_of_a_sheet_without_a_bank_column():
+    title = "江苏银行扬州分行2026年1-10月知识产权质押贷款明细"
     data = workbook_bytes(
         {
             "扬州农商行": [WITHOUT_BANK, without_bank(LOAN_A)],
-            "Sheet2": [["江苏银行扬州分行2026年1-10月知识产权质押贷款明细"], WITHOUT_BANK, without_bank(LOAN_B)],
+            "Sheet2": [[title], WITHOUT_BANK, without_bank(LOAN_B)],
+            "Sheet3": [["填报单位：工行西山支行", None, "单位：元"], WITHOUT_BANK, without_bank(LOAN_B)],
         }
     )
     parsed = parse(data)
     assert parsed.ok, messages(parsed.issues)
-    assert list(parsed.table["bank_raw"]) == ["扬州农商行", "江苏银行扬州分行"]
-    assert list(parsed.table["bank"]) == ["扬州农商行", "江苏银行"]
+    assert list(parsed.table["bank_raw"]) == ["扬州农商行", "江苏银行扬州分行", "工行西山支行"]
+    assert list(parsed.table["bank"]) == ["扬州农商行", "江苏银行", "中国工商银行"]
     assert [w.message for w in parsed.warnings] == [
         "工作表“扬州农商行”没有质权人列，按工作表名称取质权人为“扬州农商行”，请核对",
-        "工作表“Sheet2”没有质权人列，按标题“江苏银行扬州分行2026年1-10月知识产权质押贷款明细”取质权人为“江苏银行扬州分行”，请核对",
+        f"工作表“Sheet2”没有质权人列，按表格上方的“{title}”取质权人为“江苏银行扬州分行”，请核对",
+        "工作表“Sheet3”没有质权人列，按表格上方的“填报单位：工行西山支行”取质权人为“工行西山支行”，请核对",
     ]
 
 
