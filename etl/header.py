@@ -196,11 +196,16 @@ def _looks_like_data(cell) -> bool:
 def _never_header(sheet: RawSheet, r: int, kind: str) -> bool:
     """A title, a unit line or a data row: a header never starts (or ends) there."""
     cells = [c for c in sheet.rows[r] if _text(c)]
-    if any(columns.is_unit_cell(c) for c in cells):
-        return True
-    if len(cells) == 1 and kinds.get(kind).spec.match(columns.clean_header(_text(cells[0]))[0]) is None:
-        return True  # a title, or a note on its own line
+    spec = kinds.get(kind).spec
+    named = sum(spec.match(columns.clean_header(_text(c))[0]) is not None for c in cells)
+    if named < 2 and (len(cells) == 1 or any(columns.is_unit_cell(c) for c in cells)):
+        return True  # a title, a unit line, a note on its own line
     return sum(_looks_like_data(c) for c in cells) >= 2
+
+
+def _unit_cell(rows: list[list]) -> str | None:
+    """The unit a header row states in a cell of its own ("单位：元" after the last column)."""
+    return next((columns.unit_line([c]) for row in rows for c in row if columns.is_unit_cell(c)), None)
 
 
 def locate(sheet: RawSheet, kind_names: list[str]) -> Header | None:
@@ -221,13 +226,14 @@ def locate(sheet: RawSheet, kind_names: list[str]) -> Header | None:
                 mapped = _map(kind, labels)
                 if len(mapped.columns) < 2 or (two_rows and mapped.rows_used != {0, 1}):
                     continue  # a second row that names nothing is not part of the header
+                own_unit = _unit_cell(sheet.rows[r : r + 1 + int(two_rows)])
                 header = Header(
                     kind,
                     sheet,
                     r,
                     r + int(two_rows),
                     mapped.columns,
-                    above_unit,
+                    own_unit or above_unit,
                     mapped.ignored,
                     mapped.conflicts,
                     list(above),

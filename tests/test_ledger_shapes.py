@@ -52,11 +52,13 @@ def messages(issues) -> list[str]:
         [["2026年1-10月知识产权质押融资明细", None, None, None, None, None, "单位：元"]],
         [["2026年1-10月知识产权质押融资明细（单位：元）"]],
         [["2026年1-10月知识产权质押融资明细"], [None, None, None, None, None, None, "金额单位：元"]],
+        [["2026年1-10月知识产权质押融资明细"], [*HEADER, "（单位：元）"]],
     ],
-    ids=["own line", "end of the title row", "inside the title", "right-hand cell"],
+    ids=["own line", "end of the title row", "inside the title", "right-hand cell", "after the header"],
 )
 def test_amounts_in_yuan_under_a_unit_line_load_as_yuan(above):
-    parsed = parse(xlsx_bytes([*above, HEADER, LOAN_A, LOAN_B]))
+    header = [] if len(above[-1]) > len(HEADER) else [HEADER]
+    parsed = parse(xlsx_bytes([*above, *header, LOAN_A, LOAN_B]))
     assert parsed.ok, messages(parsed.issues)
     assert amounts_yuan(parsed) == [5_000_000, 3_000_000]
     assert [m["unit"] for m in parsed.mapping if m["field"] == "贷款金额"] == ["元"]
