@@ -96,7 +96,7 @@ def blank_merged(rows: list[list], merges: list[str]) -> list[list]:
         first, last = column_index_from_string(c0) - 1, column_index_from_string(c1) - 1
         for r in range(r0 - 1, r1):
             for c in range(first, last + 1):
-                if (r, c) != (r0 - 1, first):
+                if (r, c) != (r0 - 1, first) and c < len(kept[r]):
                     kept[r][c] = None
     return kept
 

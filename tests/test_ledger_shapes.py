@@ -357,3 +357,61 @@ def test_a_missing_column_does_not_hide_the_errors_of_the_other_cells():
     first, uscc, district, day = (e.message for e in parsed.errors)
     assert first.startswith("工作表“明细”缺少必填列“质权人”")
     assert "校验位错误" in uscc and "火星区" in district and "不存在" in day
+
+
+# -- all of it in one sheet, as a bank sends it ------------------------------------------------
+def test_a_bank_sheet_as_sent_loads_unedited(store, tmp_path):
+    rows = [
+        ["江苏银行东湖支行2026年1-10月知识产权质押贷款明细"],
+        ["填报单位：江苏银行东湖支行", None, None, None, None, None, None, None, "单位：元"],
+        [
+            "序号",
+            "客户名称",
+            "统一社会信用代码",
+            "所属区县",
+            "质押物",
+            None,
+            "授信金额",
+            "实际发放金额",
+            "放款日期",
+            "客户类型",
+        ],
+        [None, None, None, None, "质押物类型", "质押专利号", None, None, None, None],
+        [
+            1,
+            "甲科技有限公司",
+            USCC_A,
+            "东湖区",
+            "发明专利",
+            PATENT_INVENTION,
+            10_000_000,
+            8_000_000,
+            "2026-03-10",
+            "首贷户",
+        ],
+        [None, None, None, None, None, PATENT_INVENTION_2, None, None, None, None],
+        [2, "丙生物有限公司", USCC_C, "高新区", "实用新型", UTILITY, 5_000_000, 3_000_000, "2026-04-02", "续贷户"],
+        ["合计", None, None, None, None, None, 15_000_000, 11_000_000, None, None],
+        ["填报人：张三  联系电话：0514-87654321", None, None, None, None, None, "审核人：李四"],
+    ]
+    merges = ["A1:J1", "E3:F3", "A3:A4", "B3:B4", "C3:C4", "D3:D4", "G3:G4", "H3:H4", "I3:I4", "J3:J4"]
+    merges += ["A5:A6", "B5:B6", "C5:C6", "D5:D6", "E5:E6", "G5:G6", "H5:H6", "I5:I6", "J5:J6"]
+    data = workbook_bytes({"江苏银行": blank_merged(rows, merges)}, {"江苏银行": merges})
+    parsed, result = pipeline.import_path(store, write(tmp_path, "江苏银行1-10月.xlsx", data), user="test")
+    assert result is not None, messages(parsed.errors)
+    assert [w.message for w in parsed.warnings] == [
+        "工作表“江苏银行”没有质权人列，按工作表名称取质权人为“江苏银行”，请核对"
+    ]
+    assert ("G", "授信金额", IGNORED) in [(m["column"], m["header"], m["field"]) for m in parsed.mapping]
+    with store.read() as con:
+        loans = con.execute(
+            "SELECT uscc, bank, amount_yuan, first_loan, pledge_type FROM v_loans ORDER BY uscc"
+        ).fetchall()
+        patents = con.execute("SELECT ip_no FROM pledged_ip ORDER BY ip_no").fetchall()
+    assert loans == [
+        (USCC_A, "江苏银行", 8_000_000, True, "发明专利"),
+        (USCC_C, "江苏银行", 3_000_000, False, "实用新型"),
+    ]
+    assert [p[0] for p in patents] == sorted(
+        p.removeprefix("ZL") for p in (PATENT_INVENTION, PATENT_INVENTION_2, UTILITY)
+    )
