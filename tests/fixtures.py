@@ -54,7 +54,7 @@ UTILITY = "202320123456.1"
 
 # -- spreadsheets ---------------------------------------------------------------------------
 def xlsx_bytes(
-    rows: list[list], merges: list[str] = (), sheet: str = "Sheet1", extra_sheets: dict | None = None
+    rows: list[list], merges: list[str] | tuple[str, ...] = (), sheet: str = "Sheet1", extra_sheets: dict | None = None
 ) -> bytes:
     """An .xlsx with the given rows (None for empty cells) and merged ranges like 'A3:A4'."""
     book = openpyxl.Workbook()
@@ -177,12 +177,13 @@ def city_targets(rows: list[list]) -> list[list]:
 
 def load_city(store: Store, folder: Path) -> Store:
     """Load the ledger and the 2025 targets above into a store that has the districts."""
-    for name, rows in (
+    files: tuple[tuple[str, list], ...] = (
         ("ledger.xlsx", [CITY_HEADER, *CITY_LEDGER]),
         ("targets.xlsx", city_targets([["东湖区", 1.0, 2], ["西山区", 0.4, 1], ["高新区", 0.5, 1]])),
-    ):
+    )
+    for name, rows in files:
         parsed, result = pipeline.import_path(store, write(folder, name, xlsx_bytes(rows)), user="test")
-        assert parsed.ok and result.status == "loaded", [str(i) for i in parsed.issues]
+        assert parsed.ok and result is not None and result.status == "loaded", [str(i) for i in parsed.issues]
     return store
 
 
