@@ -136,11 +136,12 @@ def _report_header(parsed: ParsedFile, header: Header) -> None:
     name = header.sheet.name
     for missing in header.missing_required:
         aliases = "、".join(dict.fromkeys((missing.label, *missing.aliases)))
+        or_sheet = "；只有一家银行的工作表，也可以用银行名称作工作表名称" if missing.sheet_named else ""
         parsed.issues.append(
             Issue(
                 ERROR,
                 f"工作表“{name}”缺少必填列“{missing.label}”（可用的表头有：{aliases}）。请补上这一列，"
-                "或把该列的表头改为其中之一后重新导入",
+                f"或把该列的表头改为其中之一后重新导入{or_sheet}",
                 name,
                 header.first_row + 1,
             )
