@@ -17,6 +17,12 @@ class Field:
     required: bool = False
     money: bool = False  # header may carry a unit: (元) (万元) (亿元)
     default_unit: str | None = None
+    # Headers taken only when no column names the field otherwise, with this warning (授信金额 is
+    # a credit line, not a loan).
+    fallback: tuple[str, ...] = ()
+    fallback_warning: str | None = None
+    # A sheet without this column may name it in its sheet name or title (one bank's sheet).
+    sheet_named: bool = False
 
 
 @dataclass(frozen=True)
@@ -26,6 +32,9 @@ class Kind:
     fields: tuple[Field, ...]
     # Headers that identify this kind of file; used to tell the kinds apart.
     signature: tuple[str, ...] = field(default=())
+    # Columns only a record of this kind has (a loan's enterprise, its date): a sheet with several
+    # of the kind's columns and one of these is of the kind even when a required column is missing.
+    record_fields: tuple[str, ...] = field(default=())
 
     @property
     def required(self) -> list[Field]:
@@ -36,11 +45,25 @@ class Kind:
 
     def match(self, header_text: str) -> str | None:
         """The field a cleaned header names, if any (see clean_header)."""
+        found = self._aliases.get(header_text)
+        return found[0] if found else None
+
+    def ranked(self, header_text: str) -> tuple[str, int] | None:
+        """The field a cleaned header names and its preference: the alias's place in the field's
+        list (lower is preferred), fallback headers after every alias."""
         return self._aliases.get(header_text)
 
     @functools.cached_property
-    def _aliases(self) -> dict[str, str]:
-        return {clean_header(a)[0]: f.name for f in self.fields for a in (f.label, *f.aliases)}
+    def _aliases(self) -> dict[str, tuple[str, int]]:
+        found: dict[str, tuple[str, int]] = {}
+        for f in self.fields:
+            names = [*f.aliases, *f.fallback]
+            ranked = [(a, i) for i, a in enumerate(names)]
+            if f.label not in names:
+                ranked.insert(0, (f.label, -1))
+            for alias, rank in ranked:
+                found.setdefault(clean_header(alias)[0], (f.name, rank))
+        return found
 
 
 # -- header matching -----------------------------------------------------------------------
@@ -69,11 +92,22 @@ def clean_header(value) -> tuple[str, str | None]:
     return base, unit
 
 
+_UNIT_MENTION = re.compile(r"单位[:：]?(亿元|万元|元)")
+# A cell that is a unit line of its own, never a header: "单位：元", "（金额单位：万元）".
+_UNIT_CELL = re.compile(r"^[(\[]?(?:金额|货币|计量)?单位[:：]?(亿元|万元|元)")
+
+
 def unit_line(cells: list) -> str | None:
-    """'单位：万元' in a line above the header gives the money unit of the table."""
+    """'单位：万元' in a line above the header (or in the title) gives the money unit of the table."""
     for cell in cells:
         text = unicodedata.normalize("NFKC", str(cell or "")).replace(" ", "")
-        match = re.search(r"单位[:：]?(亿元|万元|元)", text)
+        match = _UNIT_MENTION.search(text)
         if match:
             return match.group(1)
     return None
+
+
+def is_unit_cell(cell) -> bool:
+    """A cell that says the unit and nothing a header would: the row holding it is no header."""
+    text = unicodedata.normalize("NFKC", str(cell or "")).replace(" ", "")
+    return bool(_UNIT_CELL.match(text))

@@ -387,8 +387,8 @@ def interest_rate(value) -> Rate | Guess[Rate] | None:
     return Rate(rate)
 
 
-_YES = {"是", "Y", "YES", "√", "✓", "✔", "1", "TRUE", "首贷", "首次"}
-_NO = {"否", "N", "NO", "×", "✗", "X", "0", "FALSE", "非首贷", "", "-", "/"}
+_YES = {"是", "Y", "YES", "√", "✓", "✔", "1", "TRUE", "首贷", "首次", "首贷户"}
+_NO = {"否", "N", "NO", "×", "✗", "X", "0", "FALSE", "非首贷", "", "-", "/", "续贷户", "存量户"}
 
 
 def yes_no(value) -> bool:

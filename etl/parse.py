@@ -13,7 +13,7 @@ import hashlib
 import re
 from pathlib import Path
 
-from etl import kinds
+from etl import kinds, titles
 from etl.header import Header, locate
 from etl.issues import ERROR, SEVERITY_LABEL, WARNING, Issue, ParsedFile, refused
 from etl.normalise import text_cells
@@ -21,10 +21,18 @@ from etl.read import FileProblem, RawSheet, column_letter, read_tables
 from etl.rows import MAX_LISTED_PER_COLUMN, Collector, Rows
 from pledge.reference import Reference
 
-# Rows that close or annotate a table rather than hold a record (and the templates' example row).
+# Rows that close or annotate a table rather than hold a record (and the templates' example row),
+# by their first cell.
 _FOOTER = re.compile(
-    r"^(【示例|合\s*计|小\s*计|总\s*计|累\s*计|注[:：\s]|注$|说明|备注[:：]|填表|制表|审核|负责人|联系人|联系电话|数据来源)"
+    r"^(【示例|合\s*计|小\s*计|总\s*计|累\s*计|注[:：\s]|注$|说明|备注[:：]|填表|制表|审核|数据来源)|(合计|小计|总计)$"
 )
+# The signature block under a table, by any of its first cells: "填报人：张三  联系电话：0514-…".
+_SIGNATURE = re.compile(
+    r"^(单位负责人|填报单位|填报人|填报日期|制表人|制表日期|审核人|负责人|联系人|联系电话|报送单位|报送日期)"
+    r"|(单位负责人|填报单位|填报人|填报日期|制表人|审核人|负责人|联系人|联系电话)[:：]"
+)
+
+IGNORED = "（未导入）"  # the field of a header cell no field takes, in the preview's column list
 
 __all__ = ["ERROR", "SEVERITY_LABEL", "WARNING", "Issue", "ParsedFile", "parse_file", "refused"]
 
@@ -43,14 +51,12 @@ def parse_file(
         return refused(data, file_name, str(problem))
     parsed = ParsedFile(Path(file_name).name, hashlib.sha256(data).hexdigest(), data)
 
-    headers = _choose_headers(parsed, sheets, kind)
+    headers = _choose_headers(parsed, sheets, kind, reference)
     if not headers:
         return parsed
     parsed.kind = headers[0].kind
     parsed.kind_label = kinds.label(parsed.kind)
     rows = _collect_rows(parsed, headers)
-    if parsed.errors:
-        return parsed
     if len(rows) == 0:
         parsed.issues.append(Issue(ERROR, "表头下面没有数据行", headers[0].sheet.name, headers[0].last_row + 1))
         return parsed
@@ -58,6 +64,8 @@ def parse_file(
     if file_kind.needs_districts and not reference.districts:
         parsed.issues.append(Issue(ERROR, "系统中还没有区县名单，请先导入区县名单（区县名称、行政区划代码、别名）"))
         return parsed
+    # A missing column does not stop here: the cells of the other columns are checked as well, so
+    # that every problem of the file is reported in one round.
     collector = Collector(parsed, rows)
     file_kind.normalise(parsed, rows, collector, kinds.Context(reference, year, today or dt.date.today(), sheets))
     for key, count in collector.listed.items():
@@ -69,7 +77,7 @@ def parse_file(
     return parsed
 
 
-def _choose_headers(parsed: ParsedFile, sheets: list[RawSheet], kind: str | None) -> list[Header]:
+def _choose_headers(parsed: ParsedFile, sheets: list[RawSheet], kind: str | None, reference: Reference) -> list[Header]:
     candidates = [kind] if kind else list(kinds.KINDS)
     found = [h for h in (locate(s, candidates) for s in sheets) if h is not None]
     if not found:
@@ -82,40 +90,125 @@ def _choose_headers(parsed: ParsedFile, sheets: list[RawSheet], kind: str | None
         )
         return []
     best = max(found, key=lambda h: h.score())
-    chosen = [h for h in found if h.kind == best.kind and (kind or h is best or h.signature_complete)]
+    chosen = [h for h in found if h.kind == best.kind and (kind or h is best or h.looks_like_kind)]
+    spec = kinds.get(best.kind).spec
     for sheet in sheets:
         if not any(h.sheet is sheet for h in chosen) and any(any(text_cells(r)) for r in sheet.rows):
-            parsed.issues.append(
-                Issue(WARNING, f"工作表“{sheet.name}”不是{kinds.label(best.kind)}，未导入", sheet.name)
-            )
-    for header in chosen:
-        for missing in header.missing_required:
-            aliases = "、".join(missing.aliases[:4])
+            expected = "、".join(f.label for f in spec.required)
             parsed.issues.append(
                 Issue(
-                    ERROR,
-                    f"缺少必填列“{missing.label}”（可用的表头有：{aliases}等）",
-                    header.sheet.name,
-                    header.first_row + 1,
+                    WARNING,
+                    f"工作表“{sheet.name}”中没有{spec.label}的表头（应含{expected}等列），未导入；"
+                    "如果它也是要导入的数据，请检查表头",
+                    sheet.name,
                 )
             )
-        parsed.sheets.append(header.sheet.name)
-        for col in header.columns.values():
-            parsed.mapping.append(
-                {
-                    "sheet": header.sheet.name,
-                    "column": column_letter(col.index),
-                    "header": col.header,
-                    "field": kinds.get(header.kind).spec.field(col.field).label,
-                    "unit": col.unit
-                    or (header.table_unit if kinds.get(header.kind).spec.field(col.field).money else None),
-                }
-            )
+    for header in chosen:
+        _name_from_sheet(parsed, header, reference)
+        _report_header(parsed, header)
     return chosen
 
 
+def _name_from_sheet(parsed: ParsedFile, header: Header, reference: Reference) -> None:
+    """A bank's sheet without a 质权人 column: the bank its name or title names, said out loud."""
+    spec = kinds.get(header.kind).spec
+    for f in spec.fields:
+        if not f.sheet_named or f.name in header.columns:
+            continue
+        name = header.sheet.name
+        value, origin = titles.bank_name(name, reference), f"工作表名称取{f.label}"
+        if value is None:
+            for line in header.above:
+                value = titles.bank_in_title(line, reference)
+                if value:
+                    origin = f"表格上方的“{line}”取{f.label}"
+                    break
+        if value is None:
+            continue
+        header.named[f.name] = (value, origin)
+        parsed.issues.append(Issue(WARNING, f"工作表“{name}”没有{f.label}列，按{origin}为“{value}”，请核对", name))
+
+
+def _report_header(parsed: ParsedFile, header: Header) -> None:
+    """Missing and conflicting columns, the fallback warnings, and every column of the header for
+    the preview: mapped, named by the sheet, or not imported."""
+    spec = kinds.get(header.kind).spec
+    name = header.sheet.name
+    for missing in header.missing_required:
+        aliases = "、".join(dict.fromkeys((missing.label, *missing.aliases)))
+        or_sheet = "；只有一家银行的工作表，也可以用银行名称作工作表名称" if missing.sheet_named else ""
+        parsed.issues.append(
+            Issue(
+                ERROR,
+                f"工作表“{name}”缺少必填列“{missing.label}”（可用的表头有：{aliases}）。请补上这一列，"
+                f"或把该列的表头改为其中之一后重新导入{or_sheet}",
+                name,
+                header.first_row + 1,
+            )
+        )
+    for one, other in header.conflicts:
+        label = spec.field(one.field).label
+        parsed.issues.append(
+            Issue(
+                ERROR,
+                f"{column_letter(one.index)}列“{one.header}”和{column_letter(other.index)}列“{other.header}”"
+                f"都可作为“{label}”，无法确定用哪一列。请删除其中一列或改写其表头后重新导入",
+                name,
+                header.first_row + 1,
+            )
+        )
+    for col in header.columns.values():
+        f = spec.field(col.field)
+        if col.fallback and f.fallback_warning:
+            parsed.issues.append(
+                Issue(WARNING, f.fallback_warning, name, column=f"{col.header}（{column_letter(col.index)}列）")
+            )
+    listed = [
+        (
+            col.index,
+            {
+                "sheet": name,
+                "column": column_letter(col.index),
+                "header": col.header,
+                "field": spec.field(col.field).label,
+                "unit": col.unit or (header.table_unit if spec.field(col.field).money else None),
+            },
+        )
+        for col in header.columns.values()
+    ]
+    listed += [
+        (index, {"sheet": name, "column": column_letter(index), "header": text, "field": IGNORED, "unit": None})
+        for index, text in header.ignored
+    ]
+    listed += [
+        (
+            other.index,
+            {
+                "sheet": name,
+                "column": column_letter(other.index),
+                "header": other.header,
+                "field": IGNORED,
+                "unit": None,
+            },
+        )
+        for _, other in header.conflicts
+    ]
+    parsed.sheets.append(name)
+    parsed.mapping.extend(entry for _, entry in sorted(listed, key=lambda pair: pair[0]))
+    for field_name, (value, origin) in header.named.items():
+        parsed.mapping.append(
+            {
+                "sheet": name,
+                "column": "",
+                "header": f"（按{origin}：{value}）",
+                "field": spec.field(field_name).label,
+                "unit": None,
+            }
+        )
+
+
 def _leading_texts(cells: list, count: int = 3) -> list[str]:
-    """The first non-blank cells as stripped text: enough to spot 合计 rows and repeated headers
+    """The first non-blank cells as stripped text: enough to spot 合计 rows and signature blocks
     without normalising every cell of every row."""
     found = []
     for cell in cells:
@@ -129,18 +222,68 @@ def _leading_texts(cells: list, count: int = 3) -> list[str]:
     return found
 
 
+def _is_footer(leading: list[str]) -> bool:
+    texts = [t.replace(" ", "").replace("\u3000", "") for t in leading]
+    return bool(_FOOTER.search(texts[0])) or any(_SIGNATURE.search(t) for t in texts)
+
+
 def _cell(row: list, i: int):
     value = row[i] if i < len(row) else None
     return None if value is None or value == "" or (type(value) is str and not value.strip()) else value
 
 
+def _same_text(value, label: str) -> bool:
+    return str(value).replace(" ", "").replace("\n", "") == label.replace(" ", "").replace("\n", "")
+
+
+def _repeats_header(row: list, header: Header) -> bool:
+    """The header again, as on every printed page: column by column, each mapped cell is blank or
+    that column's own header text, and at least two are. A data value that happens to equal some
+    header alias does not make a row a header."""
+    matched = 0
+    for col in header.columns.values():
+        value = _cell(row, col.index)
+        if value is None:
+            continue
+        if not any(_same_text(value, label) for label in col.labels if label):
+            return False
+        matched += 1
+    return matched >= 2
+
+
+def _filled_down(sheet: RawSheet, start: int) -> list[list]:
+    """The sheet's rows with vertically merged data cells filled down: a loan over several rows
+    (one per patent) with its enterprise, amount and date merged reads like the same file with
+    those values repeated on every row."""
+    rows = sheet.rows
+    copied: dict[int, list] = {}
+    for (r0, c0), (r1, c1) in sheet.merged:
+        if r1 <= r0 or r0 < start or r0 >= len(rows):
+            continue
+        top = rows[r0]
+        for c in range(c0, c1 + 1):
+            value = top[c] if c < len(top) else None
+            if value is None or value == "":
+                continue
+            for r in range(r0 + 1, min(r1 + 1, len(rows))):
+                row = copied.get(r)
+                if row is None:
+                    row = copied[r] = list(rows[r])
+                if c >= len(row):
+                    row.extend([""] * (c + 1 - len(row)))
+                if row[c] is None or row[c] == "":
+                    row[c] = value
+    if not copied:
+        return rows
+    return [copied.get(r, row) for r, row in enumerate(rows)]
+
+
 def _collect_rows(parsed: ParsedFile, headers: list[Header]) -> Rows:
     rows = Rows()
     kind = kinds.get(parsed.kind).spec
-    present = [f.name for f in kind.fields if any(f.name in h.columns for h in headers)]
+    present = [f.name for f in kind.fields if any(f.name in h.columns or f.name in h.named for h in headers)]
     for name in present:
         rows.cells[name] = []
-    header_words = {c.header.replace(" ", "") for h in headers for c in h.columns.values()}
     for header in headers:
         sheet = header.sheet
         for f in kind.fields:
@@ -148,13 +291,14 @@ def _collect_rows(parsed: ParsedFile, headers: list[Header]) -> Rows:
                 col = header.columns[f.name]
                 rows.headers[(sheet.name, f.name)] = f"{col.header}（{column_letter(col.index)}列）"
                 rows.units[(sheet.name, f.name)] = col.unit or header.table_unit
+            elif f.name in header.named:
+                rows.headers[(sheet.name, f.name)] = f"{f.label}（按{header.named[f.name][1]}）"
+        cells = _filled_down(sheet, header.data_start)
         kept = []
-        for r in range(header.data_start, len(sheet.rows)):
-            leading = _leading_texts(sheet.rows[r])
-            if not leading or _FOOTER.match(leading[0]):
+        for r in range(header.data_start, len(cells)):
+            leading = _leading_texts(cells[r])
+            if not leading or _is_footer(leading) or _repeats_header(cells[r], header):
                 parsed.rows_skipped += 1
-            elif sum(t.replace(" ", "") in header_words for t in leading) >= 2:
-                parsed.rows_skipped += 1  # the header repeated, as on every printed page
             else:
                 kept.append(r)
         # Column by column: cheaper than row by row for a 100,000-row ledger.
@@ -165,7 +309,7 @@ def _collect_rows(parsed: ParsedFile, headers: list[Header]) -> Rows:
                 picked[name] = [None] * len(kept)
                 continue
             i = found.index
-            picked[name] = [_cell(sheet.rows[r], i) for r in kept]
+            picked[name] = [_cell(cells[r], i) for r in kept]
         for n, r in enumerate(kept):
             if all(picked[name][n] is None for name in present):
                 parsed.rows_skipped += 1  # only a 序号 or a remark: not a record
@@ -173,6 +317,9 @@ def _collect_rows(parsed: ParsedFile, headers: list[Header]) -> Rows:
             rows.sheet.append(sheet.name)
             rows.row.append(r + 1)
             for name in present:
-                rows.cells[name].append(picked[name][n])
+                value = picked[name][n]
+                if name in header.named:
+                    value = header.named[name][0]
+                rows.cells[name].append(value)
     parsed.rows_read = len(rows)
     return rows

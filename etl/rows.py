@@ -36,11 +36,13 @@ class Collector:
         self.listed: dict[str, int] = {}
 
     def add(self, severity: str, i: int, field_name: str | None, message: str, value=None) -> None:
+        sheet = self.rows.sheet[i]
+        if field_name and (sheet, field_name) not in self.rows.headers:
+            return  # the sheet lacks the column: said once for the sheet, not on each of its rows
         key = f"{severity}:{field_name}"
         self.listed[key] = self.listed.get(key, 0) + 1
         if self.listed[key] > MAX_LISTED_PER_COLUMN:
             return
-        sheet = self.rows.sheet[i]
         header = self.rows.headers.get((sheet, field_name)) if field_name else None
         shown = None if value is None else to_text(value)
         self.parsed.issues.append(Issue(severity, message, sheet, self.rows.row[i], header, shown))

@@ -26,8 +26,11 @@ import sys
 from pathlib import Path
 
 import openpyxl
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
 from etl import pipeline
+from pledge.reference import District, Reference
+from pledge.schema import DEFAULT_BANKS
 from pledge.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,7 +54,7 @@ UTILITY = "202320123456.1"
 
 # -- spreadsheets ---------------------------------------------------------------------------
 def xlsx_bytes(
-    rows: list[list], merges: list[str] = (), sheet: str = "Sheet1", extra_sheets: dict | None = None
+    rows: list[list], merges: list[str] | tuple[str, ...] = (), sheet: str = "Sheet1", extra_sheets: dict | None = None
 ) -> bytes:
     """An .xlsx with the given rows (None for empty cells) and merged ranges like 'A3:A4'."""
     book = openpyxl.Workbook()
@@ -68,6 +71,39 @@ def xlsx_bytes(
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def workbook_bytes(sheets: dict[str, list[list]], merges: dict[str, list[str]] | None = None) -> bytes:
+    """An .xlsx with one sheet per entry (in order) and each sheet's merged ranges like 'A3:A5'."""
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, rows in sheets.items():
+        ws = book.create_sheet(name)
+        for row in rows:
+            ws.append(row)
+        for cell_range in (merges or {}).get(name, []):
+            ws.merge_cells(cell_range)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def blank_merged(rows: list[list], merges: list[str]) -> list[list]:
+    """What Excel keeps of `rows` once `merges` are merged: the top-left cell of each range only."""
+    kept = [list(row) for row in rows]
+    for cell_range in merges:
+        (c0, r0), (c1, r1) = (coordinate_from_string(end) for end in cell_range.split(":"))
+        first, last = column_index_from_string(c0) - 1, column_index_from_string(c1) - 1
+        for r in range(r0 - 1, r1):
+            for c in range(first, last + 1):
+                if (r, c) != (r0 - 1, first) and c < len(kept[r]):
+                    kept[r][c] = None
+    return kept
+
+
+def city_reference() -> Reference:
+    """The tiny city's districts and the default banks, as parsing sees them (no store needed)."""
+    return Reference([District(code, name, [alias] if alias else []) for name, code, alias in DISTRICTS], DEFAULT_BANKS)
 
 
 def write(tmp_path: Path, name: str, data: bytes | str, encoding: str = "utf-8") -> Path:
@@ -141,12 +177,13 @@ def city_targets(rows: list[list]) -> list[list]:
 
 def load_city(store: Store, folder: Path) -> Store:
     """Load the ledger and the 2025 targets above into a store that has the districts."""
-    for name, rows in (
+    files: tuple[tuple[str, list], ...] = (
         ("ledger.xlsx", [CITY_HEADER, *CITY_LEDGER]),
         ("targets.xlsx", city_targets([["东湖区", 1.0, 2], ["西山区", 0.4, 1], ["高新区", 0.5, 1]])),
-    ):
+    )
+    for name, rows in files:
         parsed, result = pipeline.import_path(store, write(folder, name, xlsx_bytes(rows)), user="test")
-        assert parsed.ok and result.status == "loaded", [str(i) for i in parsed.issues]
+        assert parsed.ok and result is not None and result.status == "loaded", [str(i) for i in parsed.issues]
     return store
 
 

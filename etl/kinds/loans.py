@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -46,10 +47,22 @@ class Loans(FileKind):
         "loans",
         "质押融资台账",
         (
+            # Aliases in order of preference: when two columns could be the field, the earlier wins.
             Field(
                 "enterprise_name",
                 "企业名称",
-                ("企业名称", "出质人", "借款企业", "借款人", "出质人名称", "借款企业名称", "借款人名称", "企业"),
+                (
+                    "企业名称",
+                    "出质人",
+                    "借款企业",
+                    "借款人",
+                    "出质人名称",
+                    "借款企业名称",
+                    "借款人名称",
+                    "客户名称",
+                    "借款主体",
+                    "企业",
+                ),
                 True,
             ),
             Field(
@@ -72,7 +85,24 @@ class Loans(FileKind):
                 True,
             ),
             Field(
-                "bank", "质权人", ("质权人", "贷款银行", "放款银行", "金融机构", "质权人名称", "贷款机构", "银行"), True
+                "bank",
+                "质权人",
+                (
+                    "质权人",
+                    "贷款银行",
+                    "放款银行",
+                    "金融机构",
+                    "质权人名称",
+                    "贷款机构",
+                    "放款机构",
+                    "贷款行",
+                    "经办行",
+                    "经办支行",
+                    "机构名称",
+                    "银行",
+                ),
+                True,
+                sheet_named=True,
             ),
             Field("pledge_type", "质押物类型", ("质押物类型", "质押类型", "质物类型")),
             Field("patent_numbers", "质押专利号", ("质押专利号", "专利号", "质押物编号", "质押专利", "专利号码")),
@@ -82,10 +112,12 @@ class Loans(FileKind):
             Field(
                 "amount",
                 "贷款金额",
-                ("贷款金额", "融资金额", "质押金额", "授信金额", "质押融资金额", "放款金额", "金额"),
+                ("放款金额", "实际发放金额", "贷款金额", "发放金额", "融资金额", "质押融资金额", "质押金额", "金额"),
                 True,
                 money=True,
                 default_unit="万元",
+                fallback=("授信金额",),
+                fallback_warning="授信金额是授信额度而非贷款，未找到放款金额列，暂按授信金额计，请核对",
             ),
             Field(
                 "loan_date",
@@ -95,11 +127,12 @@ class Loans(FileKind):
             ),
             Field("term_months", "贷款期限", ("贷款期限", "期限")),
             Field("rate_pct", "年利率", ("年利率", "利率", "贷款利率", "贷款年利率")),
-            Field("first_loan", "是否首贷", ("是否首贷", "首贷", "是否首次贷款", "首贷户")),
+            Field("first_loan", "是否首贷", ("是否首贷", "首贷", "是否首次贷款", "首贷户", "客户类型")),
             Field("subsidy", "贴息金额", ("贴息金额", "贴息"), money=True, default_unit="万元"),
             Field("enterprise_type", "企业类型", ("企业类型", "主体类型", "市场主体类型", "企业性质")),
         ),
         signature=("uscc", "loan_date", "bank"),
+        record_fields=("enterprise_name", "uscc", "loan_date", "reg_no", "patent_numbers"),
     )
     rebuilds_rollups = True
     template_name = "质押融资台账模板"
@@ -164,7 +197,6 @@ class Loans(FileKind):
         ptype = [normalise.pledge_type_of(t, p) for t, p in zip(ptype, patents)]  # 专利权: as its numbers show
 
         keys: list[str | None] = []
-        seen: dict[str, int] = {}
         for i in range(n):
             if day[i] and day[i] > today:
                 c.add(WARNING, i, "loan_date", "放款日期晚于今天，请核对", rows.cells["loan_date"][i])
@@ -180,7 +212,55 @@ class Loans(FileKind):
             elif amount[i] and amount[i] > Decimal(1_000_000_000):
                 c.add(WARNING, i, "amount", "单笔金额超过10亿元，请核对金额单位", rows.cells["amount"][i])
             listed = [t for _, t in patents[i]]
-            if count[i] is not None and patents[i] and count[i] != len(patents[i]):
+            if ptype[i] in ("发明专利", "实用新型", "外观设计") and any(t != ptype[i] for t in listed):
+                others = "、".join(sorted({t for t in listed if t != ptype[i]}))
+                c.add(WARNING, i, "pledge_type", f"填报为{ptype[i]}，但专利号显示含有{others}", ptype[i])
+            keys.append(loan_key(reg_no[i], uscc[i], head_bank[i], day[i], amount[i]))
+
+        # One loan over several rows, one patent a row (its other cells merged or repeated): the
+        # rows agree on everything but the patents, and make one loan with all of them.
+        loan_values = list(
+            zip(
+                name,
+                uscc,
+                district_code,
+                bank_raw,
+                head_bank,
+                amount,
+                day,
+                reg_no,
+                reg_date,
+                term,
+                rate,
+                first,
+                subsidy,
+            )
+        )
+        group_rows: dict[int, list[int]] = {}
+        absorbed: set[int] = set()
+        seen: dict[str, int] = {}
+        for i, key in enumerate(keys):
+            if key is None:
+                continue
+            j = seen.get(key)
+            if j is not None and loan_values[i] == loan_values[j] and patents[i] != patents[j]:
+                group_rows.setdefault(j, [j]).append(i)
+                absorbed.add(i)
+                patents[j] = list(dict.fromkeys([*patents[j], *patents[i]]))
+                continue
+            if j is not None:
+                what = "质押登记号相同" if key.startswith("R:") else "企业、银行、放款日期和金额都相同"
+                c.add(WARNING, i, None, f"与第{rows.row[j]}行是同一笔贷款（{what}），以本行为准")
+            seen[key] = i
+        for j, members in group_rows.items():
+            types = {ptype[i] for i in members if ptype[i]}
+            ptype[j] = types.pop() if len(types) == 1 else ("混合" if types else None)
+            # 件数 merged over the rows (the loan's), or one a row (each patent's).
+            counts = [count[i] for i in members if count[i] is not None]
+            if len(set(counts)) > 1 or (len(counts) == len(members) and sum(counts) == len(patents[j])):
+                count[j] = sum(counts)
+        for i in range(n):
+            if i not in absorbed and count[i] is not None and patents[i] and count[i] != len(patents[i]):
                 c.add(
                     WARNING,
                     i,
@@ -188,22 +268,25 @@ class Loans(FileKind):
                     f"填报件数{count[i]}件，但列出了{len(patents[i])}个专利号",
                     rows.cells["patent_count"][i],
                 )
-            if ptype[i] in ("发明专利", "实用新型", "外观设计") and any(t != ptype[i] for t in listed):
-                others = "、".join(sorted({t for t in listed if t != ptype[i]}))
-                c.add(WARNING, i, "pledge_type", f"填报为{ptype[i]}，但专利号显示含有{others}", ptype[i])
-            key = loan_key(reg_no[i], uscc[i], head_bank[i], day[i], amount[i])
-            if key is not None:
-                if key in seen:
-                    j = seen[key]
-                    what = "质押登记号相同" if key.startswith("R:") else "企业、银行、放款日期和金额都相同"
-                    c.add(WARNING, i, None, f"与第{rows.row[j]}行是同一笔贷款（{what}），以本行为准")
-                seen[key] = i
-            keys.append(key)
+        source_sheet, source_row = rows.sheet, rows.row
+        if absorbed:
+            kept = [i for i in range(n) if i not in absorbed]
+
+            def keep(column: Any) -> list:
+                return [column[i] for i in kept]
+
+            source_sheet, source_row, keys, reg_no, reg_date, uscc, name = map(
+                keep, (source_sheet, source_row, keys, reg_no, reg_date, uscc, name)
+            )
+            district_code, head_bank, bank_raw, ptype, count, amount, day = map(
+                keep, (district_code, head_bank, bank_raw, ptype, count, amount, day)
+            )
+            term, rate, first, subsidy, patents = map(keep, (term, rate, first, subsidy, patents))
 
         frame = pd.DataFrame(
             {
-                "source_sheet": rows.sheet,
-                "source_row": rows.row,
+                "source_sheet": source_sheet,
+                "source_row": source_row,
                 "loan_key": keys,
                 "reg_no": reg_no,
                 "reg_date": pd.to_datetime(pd.Series(reg_date, dtype=object)),
