@@ -267,7 +267,9 @@ def test_a_sole_trader_with_a_uscc_keeps_it_and_a_company_without_one_is_an_erro
 
 
 def test_a_concealed_guess_leaves_the_cell_out_of_the_warning():
-    rows = Rows(sheet=["台账"], row=[3], cells={"uscc": [RESIDENT_ID]})
+    rows = Rows(
+        sheet=["台账"], row=[3], cells={"uscc": [RESIDENT_ID]}, headers={("台账", "uscc"): "统一社会信用代码（B列）"}
+    )
     parsed = ParsedFile("a.xlsx", "0", b"")
     values = Collector(parsed, rows).column("uscc", n.enterprise_id, tags=[("张三五金店", "610502", None)])
     assert values == ["个体:610502:张三五金店"]
@@ -276,7 +278,12 @@ def test_a_concealed_guess_leaves_the_cell_out_of_the_warning():
 
 
 def test_a_soft_column_warns_and_stays_blank():
-    rows = Rows(sheet=["台账"], row=[3, 4], cells={"term_months": ["待定", "12个月"]})
+    rows = Rows(
+        sheet=["台账"],
+        row=[3, 4],
+        cells={"term_months": ["待定", "12个月"]},
+        headers={("台账", "term_months"): "贷款期限（F列）"},
+    )
     parsed = ParsedFile("a.xlsx", "0", b"")
     assert Collector(parsed, rows).column("term_months", n.term_months, soft=True) == [None, 12]
     (issue,) = parsed.issues

@@ -350,11 +350,11 @@ def test_a_missing_column_does_not_hide_the_errors_of_the_other_cells():
     parsed = parse(xlsx_bytes(rows, sheet="明细"))
     assert [(e.row, e.column) for e in parsed.errors] == [
         (1, None),
-        (2, "统一社会信用代码（B列）"),
         (2, "所属区县（C列）"),
+        (2, "统一社会信用代码（B列）"),
         (2, "放款日期（E列）"),
     ]
-    first, uscc, district, day = (e.message for e in parsed.errors)
+    first, district, uscc, day = (e.message for e in parsed.errors)
     assert first.startswith("工作表“明细”缺少必填列“质权人”")
     assert "校验位错误" in uscc and "火星区" in district and "不存在" in day
 
