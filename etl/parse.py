@@ -43,7 +43,7 @@ def parse_file(
         return refused(data, file_name, str(problem))
     parsed = ParsedFile(Path(file_name).name, hashlib.sha256(data).hexdigest(), data)
 
-    headers = _choose_headers(parsed, sheets, kind)
+    headers = _choose_headers(parsed, sheets, kind, year)
     if not headers:
         return parsed
     parsed.kind = headers[0].kind
@@ -69,7 +69,7 @@ def parse_file(
     return parsed
 
 
-def _choose_headers(parsed: ParsedFile, sheets: list[RawSheet], kind: str | None) -> list[Header]:
+def _choose_headers(parsed: ParsedFile, sheets: list[RawSheet], kind: str | None, year: int | None) -> list[Header]:
     candidates = [kind] if kind else list(kinds.KINDS)
     found = [h for h in (locate(s, candidates) for s in sheets) if h is not None]
     if not found:
@@ -89,6 +89,7 @@ def _choose_headers(parsed: ParsedFile, sheets: list[RawSheet], kind: str | None
                 Issue(WARNING, f"工作表“{sheet.name}”不是{kinds.label(best.kind)}，未导入", sheet.name)
             )
     for header in chosen:
+        unused = kinds.get(header.kind).settle_header(header, parsed, year)
         for missing in header.missing_required:
             aliases = "、".join(missing.aliases[:4])
             parsed.issues.append(
@@ -111,6 +112,7 @@ def _choose_headers(parsed: ParsedFile, sheets: list[RawSheet], kind: str | None
                     or (header.table_unit if kinds.get(header.kind).spec.field(col.field).money else None),
                 }
             )
+        parsed.mapping.extend(unused)
     return chosen
 
 
@@ -136,7 +138,8 @@ def _cell(row: list, i: int):
 
 def _collect_rows(parsed: ParsedFile, headers: list[Header]) -> Rows:
     rows = Rows()
-    kind = kinds.get(parsed.kind).spec
+    file_kind = kinds.get(parsed.kind)
+    kind = file_kind.spec
     present = [f.name for f in kind.fields if any(f.name in h.columns for h in headers)]
     for name in present:
         rows.cells[name] = []
@@ -151,7 +154,7 @@ def _collect_rows(parsed: ParsedFile, headers: list[Header]) -> Rows:
         kept = []
         for r in range(header.data_start, len(sheet.rows)):
             leading = _leading_texts(sheet.rows[r])
-            if not leading or _FOOTER.match(leading[0]):
+            if not leading or (_FOOTER.match(leading[0]) and not file_kind.keeps_row(leading[0])):
                 parsed.rows_skipped += 1
             elif sum(t.replace(" ", "") in header_words for t in leading) >= 2:
                 parsed.rows_skipped += 1  # the header repeated, as on every printed page
