@@ -293,4 +293,4 @@ class Targets(FileKind):
         return targets_template(districts, year, [m.heading for m in HEADLINE if m.has_target])
 
 
-KIND = Targets()
+KIND: FileKind = Targets()
