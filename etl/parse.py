@@ -11,12 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from collections import Counter
 from pathlib import Path
 
-from etl import kinds
+from etl import kinds, period
 from etl.header import Header, locate
 from etl.issues import ERROR, SEVERITY_LABEL, WARNING, Issue, ParsedFile, refused
-from etl.normalise import text_cells
+from etl.normalise import apply_unique, optional_date, text_cells
 from etl.read import FileProblem, RawSheet, column_letter, read_tables
 from etl.rows import MAX_LISTED_PER_COLUMN, Collector, Rows
 from pledge.reference import Reference
@@ -58,8 +59,11 @@ def parse_file(
     if file_kind.needs_districts and not reference.districts:
         parsed.issues.append(Issue(ERROR, "系统中还没有区县名单，请先导入区县名单（区县名称、行政区划代码、别名）"))
         return parsed
+    if file_kind.period_field:
+        _read_period(parsed, headers, rows.cells.get(file_kind.period_field, []))
     collector = Collector(parsed, rows)
-    file_kind.normalise(parsed, rows, collector, kinds.Context(reference, year, today or dt.date.today(), sheets))
+    context = kinds.Context(reference, year, today or dt.date.today(), sheets, parsed.period)
+    file_kind.normalise(parsed, rows, collector, context)
     for key, count in collector.listed.items():
         if count > MAX_LISTED_PER_COLUMN:
             severity, name = key.split(":", 1)
@@ -114,6 +118,25 @@ def _choose_headers(parsed: ParsedFile, sheets: list[RawSheet], kind: str | None
             )
         parsed.mapping.extend(unused)
     return chosen
+
+
+def _read_period(parsed: ParsedFile, headers: list[Header], dates: list) -> None:
+    """The period the file reports on, from the rows above each sheet's header, else its name."""
+    titles = [" ".join(text_cells(row)) for h in headers for row in h.sheet.rows[: h.first_row]]
+    for h in headers:  # a title line may have been taken for the first row of a two-row header
+        first = text_cells(h.sheet.rows[h.first_row])
+        if h.last_row > h.first_row and len(first) == 1:
+            titles.append(first[0])
+
+    def dates_year() -> int | None:
+        days, _ = apply_unique(dates, optional_date)
+        common = Counter(d.year for d in days if d).most_common(1)
+        return common[0][0] if common else None
+
+    found = period.of_file([t for t in titles if t], parsed.file_name, dates_year)
+    if found is not None:
+        named, parsed.period_origin = found
+        parsed.period, parsed.period_label = (named.start, named.end), named.label
 
 
 def _leading_texts(cells: list, count: int = 3) -> list[str]:

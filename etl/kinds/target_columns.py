@@ -95,10 +95,17 @@ def _says_role(labels: list[str]) -> bool:
     )
 
 
+def _is_title(sheet: RawSheet, r: int, width: int) -> bool:
+    return len({t for t in _spread(sheet, r, width)}) == 1 or len(text_cells(sheet.rows[r])) <= 1
+
+
 def read_block(sheet: RawSheet, first_row: int, last_row: int, match) -> HeaderBlock:
     """The header rows first_row..last_row of a sheet, plus a group row right above them or a row
     of 目标 / 完成 labels right below them. `match` maps a cleaned label to a field."""
     width = max((len(sheet.rows[r]) for r in range(first_row, min(last_row + 2, len(sheet.rows)))), default=0)
+    # A title taken for the first header row (one text over the whole width) is a title.
+    while first_row < last_row and _is_title(sheet, first_row, width):
+        first_row += 1
     levels = list(range(first_row, last_row + 1))
     if first_row > 0 and _says_role(_spread(sheet, first_row - 1, width)):
         levels.insert(0, first_row - 1)
