@@ -55,10 +55,6 @@ class Period:
     end: dt.date
     label: str  # as written: 2026年1-10月
 
-    @property
-    def single_month(self) -> bool:
-        return (self.start.year, self.start.month) == (self.end.year, self.end.month) and self.start.day == 1
-
 
 @dataclass(frozen=True)
 class _Found:
@@ -134,7 +130,9 @@ def _years(texts: Iterable[str]) -> list[int]:
 
 def of_file(titles: list[str], file_name: str, dates_year: Callable[[], int | None]) -> tuple[Period, str] | None:
     """The period and where it was read ("标题" or "文件名"), or None when neither names one.
-    `dates_year` gives the year most of the file's dates fall in, for "1-9月累计" with no year."""
+    `titles` are the lines above the header of every sheet read; where several name a period, the
+    one that ends last. `dates_year` gives the year most of the file's dates fall in, for
+    "1-9月累计" with no year."""
     name = re.sub(r"\.[A-Za-z]+$", "", file_name)
 
     def year_for(texts: list[str]) -> int | None:
@@ -142,12 +140,11 @@ def of_file(titles: list[str], file_name: str, dates_year: Callable[[], int | No
         return years[0] if years else dates_year()
 
     for origin, texts in (("标题", titles), ("文件名", [name])):
-        for text in texts:
-            with_year = in_text(text)
-            if with_year is not None:
-                return with_year, origin
-        for text in texts:
-            found = in_text(text, year_for(texts))
-            if found is not None:
-                return found, origin
+        # Sheets of one workbook may each name their period: the latest end bounds the file.
+        named = [p for p in (in_text(t) for t in texts) if p is not None]
+        if not named:
+            year = year_for(texts)
+            named = [p for p in (in_text(t, year) for t in texts) if p is not None]
+        if named:
+            return max(named, key=lambda p: p.end), origin
     return None

@@ -130,3 +130,8 @@ def test_earlier_months_of_a_cumulative_file_are_fine_and_an_earlier_year_in_a_m
         ("warning", 4, "放款日期2025-10-12早于文件所报期间（2026年10月，见标题）且不在同一年，请核对年份")
     ]
     assert parsed.ok
+
+
+def test_sheets_that_name_different_periods_are_bounded_by_the_latest():
+    found = period.of_file(["江苏银行2026年9月明细", "扬州农商行2026年1-10月明细"], "台账.xlsx", lambda: None)
+    assert found == (period.Period(D(2026, 1, 1), D(2026, 10, 31), "2026年1-10月"), "标题")
