@@ -153,3 +153,29 @@ def test_the_preview_shows_a_district_the_file_leaves_out_as_without_target(stor
 
 
 KEYS = ["loan_amount", "invention_patents", "enterprises", "first_time_enterprises"]
+
+
+def test_metric_parents_over_target_and_result_children(store):
+    rows = [
+        ["2026年目标任务及完成情况"],
+        ["区县", "融资金额(亿元)", None, "首贷企业(家)", None],
+        [None, "目标", "完成", "目标", "完成"],
+        ["东湖区", 5, 4.1, 12, 10],
+        ["西山区", 2.5, 2, 6, 5],
+    ]
+    parsed = loaded(store, xlsx_bytes(rows, merges=["A2:A3", "B2:C2", "D2:E2"]))
+    assert targets(store, 2026) == {
+        ("990101", "loan_amount"): 500_000_000,
+        ("990101", "first_time_enterprises"): 12,
+        ("990102", "loan_amount"): 250_000_000,
+        ("990102", "first_time_enterprises"): 6,
+    }
+    assert {m["column"] for m in parsed.mapping if m["field"].startswith("不导入")} == {"C", "E"}
+
+
+def test_a_table_of_results_only_is_refused(store):
+    rows = [["区县", "2025年融资金额完成(亿元)", "2025年首贷企业完成(家)"], ["东湖区", 4.1, 10]]
+    parsed = pipeline.parse_bytes(store, xlsx_bytes(rows), "2026年目标.xlsx")
+    assert [e.message for e in parsed.errors] == [
+        "目标表中没有找到任何目标列（质押融资金额、质押发明专利、惠及企业、首贷企业等）；完成情况和其他年度的列不作为目标（见“列映射”）"
+    ]

@@ -211,7 +211,7 @@ class Targets(FileKind):
     @staticmethod
     def _check_total(rows: Rows, collector: Collector, scopes: list, values: dict[str, list]) -> None:
         """A 合计 row is the city's target as written; one that is not the districts' sum is said."""
-        for i, text in enumerate(rows.cells["district"]):
+        for i, text in enumerate(rows.cells.get("district", [])):
             if scopes[i] != CITY or not _is_total(to_text(text)):
                 continue
             for key, column in values.items():
