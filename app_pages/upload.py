@@ -58,6 +58,7 @@ for number, file in enumerate(files):
         st.caption(
             f"识别为：**{parsed.kind_label}**"
             + (f" ｜ {parsed.year}年" if parsed.year else "")
+            + (f" ｜ 所报期间：{md(parsed.period_label)}（见{parsed.period_origin}）" if parsed.period_label else "")
             + (f" ｜ 工作表：{md('、'.join(parsed.sheets))}" if parsed.sheets else "")
         )
         metrics_row = st.container()
@@ -95,6 +96,8 @@ for number, file in enumerate(files):
         with tabs[1]:
             widgets.table(preview.mapping_frame(parsed))
         with tabs[2]:
+            if parsed.kind == "targets" and parsed.ok:
+                st.caption("每个区县一行、每项目标一列；“—”表示没有目标，全市未填的项按各区县之和")
             widgets.table(preview.rows_frame(parsed, reference), {"贷款金额(万元)": "{:,.2f}"})
         outcome = done.get(parsed.sha256)
         if outcome is not None:

@@ -13,8 +13,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from etl import columns, kinds
-from etl.columns import Field
+from etl import columns
+from etl.columns import Field, Kind
 from etl.read import RawSheet
 
 SCAN_ROWS = 30
@@ -33,7 +33,7 @@ class Column:
 
 @dataclass
 class Header:
-    kind: str
+    spec: Kind  # the kind of file whose columns it maps
     sheet: RawSheet
     first_row: int  # 0-based index of the first header row
     last_row: int  # 0-based index of the last header row
@@ -45,35 +45,37 @@ class Header:
     named: dict[str, tuple[str, str]] = field(default_factory=dict)  # field -> (value, where from)
 
     @property
+    def kind(self) -> str:
+        return self.spec.name
+
+    @property
     def data_start(self) -> int:
         return self.last_row + 1
 
     def score(self) -> tuple[int, int]:
         """More matched columns wins; a complete signature counts extra but does not decide alone,
         so a ledger that lacks one required column is still read as a ledger (and told what is missing)."""
-        kind = kinds.get(self.kind).spec
+        kind = self.spec
         signature = all(f in self.columns for f in kind.signature)
         required = sum(f.name in self.columns for f in kind.required)
         return (len(self.columns) + 2 * signature, required)
 
     @property
     def signature_complete(self) -> bool:
-        return all(f in self.columns for f in kinds.get(self.kind).spec.signature)
+        return all(f in self.columns for f in self.spec.signature)
 
     @property
     def looks_like_kind(self) -> bool:
         """A sheet of this kind even with a column missing: the kind's signature is complete, or it
         has several of the kind's columns and at least one that only a record of the kind has."""
-        spec = kinds.get(self.kind).spec
+        spec = self.spec
         return self.signature_complete or (
             len(self.columns) >= 3 and any(f in self.columns for f in spec.record_fields)
         )
 
     @property
     def missing_required(self) -> list[Field]:
-        return [
-            f for f in kinds.get(self.kind).spec.required if f.name not in self.columns and f.name not in self.named
-        ]
+        return [f for f in self.spec.required if f.name not in self.columns and f.name not in self.named]
 
 
 def _text(cell) -> str:
@@ -135,8 +137,7 @@ class _Mapped:
     rows_used: set[int]  # which header rows named a mapped column: 0 the first (parent), 1 the child
 
 
-def _map(kind: str, labels_by_column: list[tuple[str, ...]]) -> _Mapped:
-    spec = kinds.get(kind).spec
+def _map(spec: Kind, labels_by_column: list[tuple[str, ...]]) -> _Mapped:
     found: dict[str, Column] = {}
     ignored: list[tuple[int, str]] = []
     conflicts: list[tuple[Column, Column]] = []
@@ -193,10 +194,9 @@ def _looks_like_data(cell) -> bool:
     return bool(_DATE.fullmatch(text) or _CODE.fullmatch(text))
 
 
-def _never_header(sheet: RawSheet, r: int, kind: str) -> bool:
+def _never_header(sheet: RawSheet, r: int, spec: Kind) -> bool:
     """A title, a unit line or a data row: a header never starts (or ends) there."""
     cells = [c for c in sheet.rows[r] if _text(c)]
-    spec = kinds.get(kind).spec
     named = sum(spec.match(columns.clean_header(_text(c))[0]) is not None for c in cells)
     if named < 2 and (len(cells) == 1 or any(columns.is_unit_cell(c) for c in cells)):
         return True  # a title, a unit line, a note on its own line
@@ -208,27 +208,27 @@ def _unit_cell(rows: list[list]) -> str | None:
     return next((columns.unit_line([c]) for row in rows for c in row if columns.is_unit_cell(c)), None)
 
 
-def locate(sheet: RawSheet, kind_names: list[str]) -> Header | None:
+def locate(sheet: RawSheet, specs: list[Kind]) -> Header | None:
     """The best header of any of the given kinds in the first rows of the sheet, or None."""
     best: Header | None = None
     above_unit: str | None = None
     above: list[str] = []
     for r in range(min(SCAN_ROWS, len(sheet.rows))):
-        for kind in kind_names:
-            if _never_header(sheet, r, kind):
+        for spec in specs:
+            if _never_header(sheet, r, spec):
                 continue
             for two_rows in (False, True):
-                if two_rows and r + 1 < len(sheet.rows) and _never_header(sheet, r + 1, kind):
+                if two_rows and r + 1 < len(sheet.rows) and _never_header(sheet, r + 1, spec):
                     continue
                 labels = _labels(sheet, r, two_rows)
                 if labels is None:
                     continue
-                mapped = _map(kind, labels)
+                mapped = _map(spec, labels)
                 if len(mapped.columns) < 2 or (two_rows and mapped.rows_used != {0, 1}):
                     continue  # a second row that names nothing is not part of the header
                 own_unit = _unit_cell(sheet.rows[r : r + 1 + int(two_rows)])
                 header = Header(
-                    kind,
+                    spec,
                     sheet,
                     r,
                     r + int(two_rows),

@@ -11,12 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from collections import Counter
 from pathlib import Path
 
-from etl import kinds, titles
+from etl import kinds, period, titles
 from etl.header import Header, locate
 from etl.issues import ERROR, SEVERITY_LABEL, WARNING, Issue, ParsedFile, refused
-from etl.normalise import text_cells
+from etl.normalise import apply_unique, optional_date, text_cells
 from etl.read import FileProblem, RawSheet, column_letter, read_tables
 from etl.rows import MAX_LISTED_PER_COLUMN, Collector, Rows
 from pledge.reference import Reference
@@ -51,7 +52,7 @@ def parse_file(
         return refused(data, file_name, str(problem))
     parsed = ParsedFile(Path(file_name).name, hashlib.sha256(data).hexdigest(), data)
 
-    headers = _choose_headers(parsed, sheets, kind, reference)
+    headers = _choose_headers(parsed, sheets, kind, reference, year)
     if not headers:
         return parsed
     parsed.kind = headers[0].kind
@@ -66,8 +67,11 @@ def parse_file(
         return parsed
     # A missing column does not stop here: the cells of the other columns are checked as well, so
     # that every problem of the file is reported in one round.
+    if file_kind.period_field:
+        _read_period(parsed, headers, rows.cells.get(file_kind.period_field, []))
     collector = Collector(parsed, rows)
-    file_kind.normalise(parsed, rows, collector, kinds.Context(reference, year, today or dt.date.today(), sheets))
+    context = kinds.Context(reference, year, today or dt.date.today(), sheets, parsed.period)
+    file_kind.normalise(parsed, rows, collector, context)
     for key, count in collector.listed.items():
         if count > MAX_LISTED_PER_COLUMN:
             severity, name = key.split(":", 1)
@@ -77,9 +81,12 @@ def parse_file(
     return parsed
 
 
-def _choose_headers(parsed: ParsedFile, sheets: list[RawSheet], kind: str | None, reference: Reference) -> list[Header]:
+def _choose_headers(
+    parsed: ParsedFile, sheets: list[RawSheet], kind: str | None, reference: Reference, year: int | None
+) -> list[Header]:
     candidates = [kind] if kind else list(kinds.KINDS)
-    found = [h for h in (locate(s, candidates) for s in sheets) if h is not None]
+    specs = [kinds.get(k).spec for k in candidates]
+    found = [h for h in (locate(s, specs) for s in sheets) if h is not None]
     if not found:
         expected = "、".join(f.label for f in kinds.get("loans").spec.required)
         parsed.issues.append(
@@ -104,8 +111,10 @@ def _choose_headers(parsed: ParsedFile, sheets: list[RawSheet], kind: str | None
                 )
             )
     for header in chosen:
+        unused = kinds.get(header.kind).settle_header(header, parsed, year)
         _name_from_sheet(parsed, header, reference)
         _report_header(parsed, header)
+        parsed.mapping.extend(unused)
     return chosen
 
 
@@ -207,6 +216,25 @@ def _report_header(parsed: ParsedFile, header: Header) -> None:
         )
 
 
+def _read_period(parsed: ParsedFile, headers: list[Header], dates: list) -> None:
+    """The period the file reports on, from the rows above each sheet's header, else its name."""
+    lines = [" ".join(text_cells(row)) for h in headers for row in h.sheet.rows[: h.first_row]]
+    for h in headers:  # a title line may have been taken for the first row of a two-row header
+        first = text_cells(h.sheet.rows[h.first_row])
+        if h.last_row > h.first_row and len(first) == 1:
+            lines.append(first[0])
+
+    def dates_year() -> int | None:
+        days, _ = apply_unique(dates, optional_date)
+        common = Counter(d.year for d in days if d).most_common(1)
+        return common[0][0] if common else None
+
+    found = period.of_file([t for t in lines if t], parsed.file_name, dates_year)
+    if found is not None:
+        named, parsed.period_origin = found
+        parsed.period, parsed.period_label = (named.start, named.end), named.label
+
+
 def _leading_texts(cells: list, count: int = 3) -> list[str]:
     """The first non-blank cells as stripped text: enough to spot 合计 rows and signature blocks
     without normalising every cell of every row."""
@@ -224,6 +252,8 @@ def _leading_texts(cells: list, count: int = 3) -> list[str]:
 
 def _is_footer(leading: list[str]) -> bool:
     texts = [t.replace(" ", "").replace("\u3000", "") for t in leading]
+    if not texts:
+        return False
     return bool(_FOOTER.search(texts[0])) or any(_SIGNATURE.search(t) for t in texts)
 
 
@@ -280,7 +310,8 @@ def _filled_down(sheet: RawSheet, start: int) -> list[list]:
 
 def _collect_rows(parsed: ParsedFile, headers: list[Header]) -> Rows:
     rows = Rows()
-    kind = kinds.get(parsed.kind).spec
+    file_kind = kinds.get(parsed.kind)
+    kind = file_kind.spec
     present = [f.name for f in kind.fields if any(f.name in h.columns or f.name in h.named for h in headers)]
     for name in present:
         rows.cells[name] = []
@@ -297,7 +328,8 @@ def _collect_rows(parsed: ParsedFile, headers: list[Header]) -> Rows:
         kept = []
         for r in range(header.data_start, len(cells)):
             leading = _leading_texts(cells[r])
-            if not leading or _is_footer(leading) or _repeats_header(cells[r], header):
+            footer = _is_footer(leading) and not file_kind.keeps_row(leading[0])
+            if not leading or footer or _repeats_header(cells[r], header):
                 parsed.rows_skipped += 1
             else:
                 kept.append(r)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import duckdb
 import pandas as pd
@@ -16,6 +17,9 @@ from etl.issues import ParsedFile
 from etl.read import RawSheet
 from etl.rows import Collector, Rows
 from pledge.reference import Reference
+
+if TYPE_CHECKING:
+    from etl.header import Header
 
 
 @dataclass
@@ -35,6 +39,7 @@ class FileKind:
     rebuilds_rollups = False  # the rollup tables are rebuilt after a load or undo of this kind
     template_name: str | None = None  # the download's file name on 数据导入; None: no template
     required_role = "analyst"  # who may load it in the browser (reference data: admins only)
+    period_field: str | None = None  # the date field a period named in the title bounds (etl/period.py)
 
     @property
     def name(self) -> str:
@@ -43,6 +48,16 @@ class FileKind:
     @property
     def label(self) -> str:
         return self.spec.label
+
+    def settle_header(self, header: Header, parsed: ParsedFile, year: int | None) -> list[dict]:
+        """Choose among columns that name the same field before rows are read (header.columns
+        keeps the first match unless a kind knows better); return mapping rows for the columns
+        it saw but will not read, saying why. `year` is the one the analyst named."""
+        return []
+
+    def keeps_row(self, first_text: str) -> bool:
+        """Whether a row that starts like a footer (合计…) is data for this kind."""
+        return False
 
     def normalise(self, parsed: ParsedFile, rows: Rows, collector: Collector, context: Context) -> None:
         """Fill parsed.frame (and any side tables) from the raw rows; problems go to the collector."""

@@ -42,6 +42,29 @@ def loan_key(
     return None
 
 
+def _date_problem(day: dt.date, today: dt.date, parsed: ParsedFile) -> tuple[str, str] | None:
+    """A loan date after the period the file names or after today is an error (one typo must not
+    move the dashboard's as-of date); before the period it is allowed (cumulative files carry
+    earlier months), except in an earlier year than a one-month report (a warning)."""
+    if parsed.period is not None:
+        start, end = parsed.period
+        label = parsed.period_label or ""
+        if str(start.year) not in label:  # "1-9月累计": say which year was understood
+            label = f"{label}，即{start.isoformat()}至{end.isoformat()}"
+        where = f"（{label}，见{parsed.period_origin}）"
+        if day > end:
+            return (
+                ERROR,
+                f"放款日期{day.isoformat()}晚于文件所报期间{where}，请核对日期；如期间写错，请改正标题或文件名",
+            )
+        single_month = (start.year, start.month) == (end.year, end.month)
+        if single_month and day.year < start.year:
+            return WARNING, f"放款日期{day.isoformat()}早于文件所报期间{where}且不在同一年，请核对年份"
+    if day > today:
+        return ERROR, f"放款日期{day.isoformat()}晚于今天（{today.isoformat()}），请核对日期"
+    return None
+
+
 class Loans(FileKind):
     spec = Kind(
         "loans",
@@ -136,6 +159,7 @@ class Loans(FileKind):
     )
     rebuilds_rollups = True
     template_name = "质押融资台账模板"
+    period_field = "loan_date"
 
     def normalise(self, parsed: ParsedFile, rows: Rows, c: Collector, context: Context) -> None:
         reference, today = context.reference, context.today
@@ -198,8 +222,9 @@ class Loans(FileKind):
 
         keys: list[str | None] = []
         for i in range(n):
-            if day[i] and day[i] > today:
-                c.add(WARNING, i, "loan_date", "放款日期晚于今天，请核对", rows.cells["loan_date"][i])
+            late = _date_problem(day[i], today, parsed) if day[i] else None
+            if late:
+                c.add(late[0], i, "loan_date", late[1], rows.cells["loan_date"][i])
             if amount[i] and amount[i] > MAX_LOAN_YUAN:
                 c.add(
                     ERROR,
