@@ -32,9 +32,8 @@ NEEDS = {
     "targets": "targets chosen by header path and year (2025年完成情况 block before the 2026年目标 block), 全市 row",
     "banks": "one sheet per bank with its own headers (借款人名称 / 客户名称, 经办行), the bank taken from the sheet "
     "name, 单位：元 directly above the header, a loan over three rows with merged cells, 合计 and a "
-    "填报人 / 联系电话 / 审核人 footer",
-    "hanjiang": "dates stored as numbers (20260210), 发明专利、实用新型, 邗江 / 示例市邗江区, one loan reported by "
-    "a district (with 质押登记号) and a bank (without) counted once",
+    "填报人 / 联系电话 / 审核人 footer, 蜀冈-瘦西湖 for 蜀冈—瘦西湖 (dashes alike)",
+    "hanjiang": "dates stored as numbers (20260210), 发明专利、实用新型 (混合), 邗江 / 示例市邗江区",
     "hightech": "放款机构, dates 2026年3月5日 / 2026.6.18 / month-only 2026年3月, a patent number written like a "
     "certificate (ZL 2022 1 0648861.5), a 填报单位 / 填报人 footer",
     "jiangdu": "a WPS .xls with 商标专用权 第41527213号 and a 个体工商户 without USCC",
@@ -350,12 +349,16 @@ def test_the_targets_table_takes_this_years_block_and_the_city_row(city, tmp_pat
 
 
 # -- identity and corrections, in the plainest shapes -------------------------------------------
-def test_one_loan_from_a_district_with_its_registration_number_and_a_bank_without_counts_once(city, tmp_path):
+@pytest.mark.parametrize("district_first", [False, True], ids=["bank first", "district first"])
+def test_one_loan_from_a_district_with_its_registration_number_and_a_bank_without_counts_once(
+    district_first, city, tmp_path
+):
     bank = [rm.BY_ID[i] for i in rm.BANK_SHEETS["工商银行"]]
-    for name, loans, registered in (
+    files = [
         ("中国工商银行示例市分行2026年1-9月.xlsx", bank, False),
         ("邗江区2026年1-9月台账.xlsx", rm.REPORTS["hanjiang"], True),
-    ):
+    ]
+    for name, loans, registered in reversed(files) if district_first else files:
         path = tmp_path / name
         path.write_bytes(rm.plain_ledger(loans, name.removesuffix(".xlsx"), registered))
         load_unedited(city, "plain", path)
