@@ -131,13 +131,17 @@ def uscc(value) -> str:
 # a real USCC, and the metrics, counting distinct USCCs, count the shop once.
 SOLE_TRADER_PREFIX = "个体:"
 SOLE_TRADER = "个体工商户"
-_SOLE_TRADER_ENDINGS = ("店", "经营部", "商行", "门市部", "工作室", "加工厂")
+# Shop signs (李记农机维修部, 张三五金店, 王氏茶行); a name with 公司 is a company whatever its end.
+_SOLE_TRADER_ENDINGS = ("店", "部", "商行", "茶行", "车行", "工作室", "厂", "坊", "馆", "铺", "场", "站")
+_COMPANY_WORDS = ("公司", "集团", "合作社", "研究院", "研究所", "事务所", "医院", "学校")
 
 
 def looks_like_sole_trader(name: str, declared_type: str | None = None) -> bool:
     if declared_type and SOLE_TRADER in declared_type.replace(" ", ""):
         return True
-    return "个体" in name or name.endswith(_SOLE_TRADER_ENDINGS)
+    if "个体" in name:
+        return True
+    return name.endswith(_SOLE_TRADER_ENDINGS) and not any(word in name for word in _COMPANY_WORDS)
 
 
 def sole_trader_id(district_code: str, name: str) -> str:

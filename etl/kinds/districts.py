@@ -25,7 +25,8 @@ from pledge.sql import fetch_value
 
 
 def _name(value) -> str:
-    name = normalise.enterprise_name(value) if not normalise.is_blank(value) else ""
+    """As written, dashes included (蜀冈—瘦西湖 is the official name); spellings match without them."""
+    name = normalise.to_text(value)
     if not name:
         raise Invalid("区县名称为空")
     return name.replace(" ", "")
