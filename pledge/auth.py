@@ -8,6 +8,7 @@ import datetime as dt
 import hashlib
 import math
 import os
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,9 @@ MIN_PASSWORD_LENGTH = 8
 MAX_FAILED_LOGINS = RULES["pair"].threshold
 LOCAL_CLIENT = "local"  # the client address of a request from this machine (Streamlit gives None)
 WRONG = "用户名或密码不正确"
+# Every refusal takes at least this long, whichever path refused it (blocked, unknown name, wrong
+# password, each with different bookkeeping): the time of an answer tells nothing either.
+REFUSAL_SECONDS = 0.3
 
 # OWASP's minimum for argon2id (19 MiB, 2 passes, 1 lane): about 30 ms on one core of the 2-core
 # server. argon2-cffi's default (64 MiB, 3 passes, 4 lanes) made one sign-in take seconds there.
@@ -243,12 +247,19 @@ def authenticate(store: Store, name: str, password: str, client: str | None = No
     (pledge/sessions.py), so a flood of wrong passwords never writes the database; the file is
     written only when a sign-in succeeds and something changes (a hash to upgrade, the first
     sign-in of a day)."""
-    name = name.strip()
-    client = client or LOCAL_CLIENT
+    started = time.monotonic()
+    try:
+        return _authenticate(store, name.strip(), password, client or LOCAL_CLIENT)
+    except AuthError:
+        time.sleep(max(0.0, REFUSAL_SECONDS - (time.monotonic() - started)))
+        raise
+
+
+def _authenticate(store: Store, name: str, password: str, client: str) -> User:
     side = sessions(store)
     wait = side.blocked_for(name, client)
     if wait > 0:
-        _matches(_DUMMY_HASH, password)  # as slow as any other answer
+        _matches(_DUMMY_HASH, password)  # as costly as any other answer
         raise _blocked(wait)
     with store.read() as con:
         row = fetch_one(

@@ -71,6 +71,9 @@ CREATE TABLE IF NOT EXISTS failures (
 """
 
 
+_ready: set[Path] = set()  # files whose schema this process has checked
+
+
 def _now() -> float:
     return time.time()  # one place for tests to move the clock
 
@@ -112,10 +115,15 @@ class Sessions:
         if not self.path.exists():
             self.path.parent.mkdir(parents=True, exist_ok=True)
             os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
+            _ready.discard(self.path)
         con = sqlite3.connect(self.path, timeout=10, isolation_level=None)
         try:
-            con.execute("PRAGMA journal_mode=WAL")
-            con.executescript(_SCHEMA)
+            if self.path not in _ready:
+                con.execute("PRAGMA journal_mode=WAL")
+                con.executescript(_SCHEMA)
+                _ready.add(self.path)
+            # A crash may forget the last second of sessions and failures; no commit waits for the disk.
+            con.execute("PRAGMA synchronous=NORMAL")
             con.execute("BEGIN IMMEDIATE")
             yield con
             con.execute("COMMIT")
