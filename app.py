@@ -15,6 +15,7 @@ style.apply()
 try:
     ensure_data()
     user = session.current_user()
+    first_admin = user is None and session.needs_first_admin()
 except (StoreBusy, StoreUnreadable) as problem:  # fail closed: no page list, no account page
     unavailable.show(problem)
 
@@ -37,8 +38,11 @@ ADMIN = [
 ]
 
 st.logo("ui/logo.svg", size="large")
+session.sync_cookie()
 pages: list[st.Page] | dict[str, list[st.Page]]
-if user is None:
+if first_admin:  # fail closed: a deployment without any account offers this page and nothing else
+    pages = [st.Page("app_pages/first_admin.py", title="创建管理员", icon=":material/key:", default=True)]
+elif user is None:
     pages = [st.Page("app_pages/login.py", title="登录", icon=":material/login:", default=True)]
 else:
     pages = {"监测": DASHBOARDS + ([] if user.district_code else [BULLETIN])}

@@ -69,3 +69,16 @@ with right:
                     st.rerun()
             except auth.AuthError as refused:
                 st.error(md(str(refused)))
+
+locked = auth.locked_names(store())
+if locked:
+    with st.form("unlock"):
+        st.markdown("**解除登录锁定**")
+        st.caption("连续输错密码的用户名会暂停登录一段时间；确认是本人后可在此立即解除。")
+        target = st.selectbox(
+            "被暂停登录的用户名", sorted(locked), format_func=lambda n: f"{n}（至{locked[n]:%H:%M}）", key="unlock_name"
+        )
+        if st.form_submit_button("解除锁定"):
+            auth.unlock_user(store(), target, by=admin.name)
+            st.success(f"已解除 {md(target)} 的登录锁定")
+            st.rerun()

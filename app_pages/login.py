@@ -25,4 +25,6 @@ with middle:
             st.error(md(str(refused)))
         else:
             st.rerun()
-    st.caption("忘记密码请联系管理员（python -m etl users passwd 用户名）。")
+    st.caption(
+        "忘记密码或多次输错后被暂停登录，请联系管理员（python -m etl users passwd 用户名 / users unlock 用户名）。"
+    )

@@ -232,6 +232,9 @@ def cmd_users(args, store: Store) -> int:
         elif args.action == "remove":
             auth.remove_user(store, args.name, by=by)
             print(f"✔ 已删除用户 {args.name}")
+        elif args.action == "unlock":
+            lifted = auth.unlock_user(store, args.name, by=by)
+            print(f"✔ 已解除 {args.name} 的登录锁定" if lifted else f"✔ {args.name} 当前没有被锁定（已清零失败次数）")
         else:
             users = auth.list_users(store)
             rows = [
@@ -240,13 +243,14 @@ def cmd_users(args, store: Store) -> int:
                     auth.ROLE_LABELS[u["role"]],
                     u["district"] or "全市",
                     f"{u['last_login_at']:%Y-%m-%d %H:%M}" if u["last_login_at"] else "—",
+                    f"至{u['locked_until']:%H:%M}" if u["locked_until"] else "—",
                 ]
                 for u in users
             ]
             print(
-                formats.text_table(["用户", "角色", "范围", "最近登录"], rows)
+                formats.text_table(["用户", "角色", "范围", "最近登录", "登录锁定"], rows)
                 if rows
-                else "还没有用户（应用以演示模式开放）"
+                else "还没有用户：演示数据库以演示模式开放，其他数据库只提供“创建第一个管理员”页面"
             )
     except auth.AuthError as refused:
         print(f"✘ {refused}")
@@ -321,15 +325,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--user", help="操作人（默认当前登录名）")
     p.set_defaults(func=cmd_undo)
 
-    users = sub.add_parser("users", help="账户：add / passwd / remove / list").add_subparsers(
-        dest="action", required=True
-    )
+    users = sub.add_parser(
+        "users", aliases=["user"], help="账户：add / passwd / remove / unlock / list"
+    ).add_subparsers(dest="action", required=True)
     p = users.add_parser("add", parents=[common], help="添加用户（密码从标准输入读取，或交互输入）")
     p.add_argument("name")
     p.add_argument("--role", choices=list(auth.ROLES), required=True)
     p.add_argument("--district", help="限定查看某一区县（仅 viewer）")
     p.set_defaults(func=cmd_users)
-    for action, text in (("passwd", "修改密码"), ("remove", "删除用户")):
+    for action, text in (("passwd", "修改密码"), ("remove", "删除用户"), ("unlock", "解除连续输错密码后的登录锁定")):
         p = users.add_parser(action, parents=[common], help=text)
         p.add_argument("name")
         p.set_defaults(func=cmd_users)

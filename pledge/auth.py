@@ -1,5 +1,6 @@
-"""Accounts and roles. Passwords are hashed with argon2; repeated failures lock an account for
-a while; every change is written to the audit log with the user who made it."""
+"""Accounts and roles. Passwords are hashed with argon2; repeated failures block further tries for
+a while (pledge/sessions.py counts them, per name and client, outside DuckDB); every change to an
+account is written to the audit log with the user who made it."""
 
 from __future__ import annotations
 
@@ -7,13 +8,16 @@ import datetime as dt
 import hashlib
 import math
 import os
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from pledge.sessions import RULES, SESSION_IDLE_MINUTES, Sessions  # noqa: F401  (the idle limit is read from here)
 from pledge.sql import fetch_one, fetch_value
 from pledge.store import Store
 
@@ -21,9 +25,12 @@ ROLES = ("viewer", "analyst", "admin")
 ROLE_LABELS = {"viewer": "查看（局领导）", "analyst": "分析人员", "admin": "管理员"}
 _RANK = {role: i for i, role in enumerate(ROLES)}
 MIN_PASSWORD_LENGTH = 8
-MAX_FAILED_LOGINS = 5
-LOCK_MINUTES = 10
-SESSION_IDLE_MINUTES = 60
+MAX_FAILED_LOGINS = RULES["pair"].threshold
+LOCAL_CLIENT = "local"  # the client address of a request from this machine (Streamlit gives None)
+WRONG = "用户名或密码不正确"
+# Every refusal takes at least this long, whichever path refused it (blocked, unknown name, wrong
+# password, each with different bookkeeping): the time of an answer tells nothing either.
+REFUSAL_SECONDS = 0.3
 
 # OWASP's minimum for argon2id (19 MiB, 2 passes, 1 lane): about 30 ms on one core of the 2-core
 # server. argon2-cffi's default (64 MiB, 3 passes, 4 lanes) made one sign-in take seconds there.
@@ -83,6 +90,28 @@ def account_state(con: duckdb.DuckDBPyConnection, name: str) -> tuple | None:
 
 def still_valid(user: User, state: tuple | None) -> bool:
     return state == (user.role, user.district_code, user.credential)
+
+
+def state_text(user: User) -> str:
+    """What a stored session must still match, as one string (role|district|credential)."""
+    return f"{user.role}|{user.district_code or ''}|{user.credential}"
+
+
+def sessions(store: Store | Path) -> Sessions:
+    """The side store of sessions and failed sign-ins that belongs to this database file."""
+    return Sessions(store.path if isinstance(store, Store) else Path(store))
+
+
+def load_user(store: Store, name: str) -> User | None:
+    """The account as it is now, for a session resumed from its cookie."""
+    with store.read() as con:
+        row = fetch_one(
+            con,
+            """SELECT u.role, u.district_code, d.name, u.password_hash
+               FROM users u LEFT JOIN v_districts d ON d.code = u.district_code WHERE u.name = ?""",
+            [name],
+        )
+    return None if row is None else User(name, row[0], row[1], row[2], _credential(row[3]))
 
 
 def _now() -> dt.datetime:
@@ -153,6 +182,17 @@ def set_password(store: Store, name: str, password: str, by: str = "system") -> 
             "UPDATE users SET password_hash = ?, failed_logins = 0, locked_until = NULL WHERE name = ?", [hashed, name]
         )
         audit(con, by, "修改密码", name)
+    sessions(store).revoke_account(name)  # also refused at the next request: the credential changed
+    sessions(store).unlock(name)
+
+
+def unlock_user(store: Store, name: str, by: str = "system") -> int:
+    """Lift every sign-in block on this name (from every client); how many blocks were lifted.
+    Works for any name typed, as blocks are kept whether or not the account exists."""
+    lifted = sessions(store).unlock(name)
+    with store.write() as con:
+        audit(con, by, "解除登录锁定", f"{name.strip()}（{lifted}项）")
+    return lifted
 
 
 def remove_user(store: Store, name: str, by: str = "system") -> None:
@@ -166,6 +206,7 @@ def remove_user(store: Store, name: str, by: str = "system") -> None:
             raise AuthError(f"“{name}”是唯一的管理员，不能删除；请先添加另一位管理员")
         con.execute("DELETE FROM users WHERE name = ?", [name])
         audit(con, by, "删除用户", name)
+    sessions(store).revoke_account(name)
 
 
 def list_users(store: Store) -> list[dict]:
@@ -173,39 +214,69 @@ def list_users(store: Store) -> list[dict]:
         return []
     with store.read() as con:
         rows = con.execute(
-            """SELECT u.name, u.role, d.name, u.created_at, u.last_login_at, u.locked_until
+            """SELECT u.name, u.role, d.name, u.created_at, u.last_login_at
                FROM users u LEFT JOIN v_districts d ON d.code = u.district_code ORDER BY u.name"""
         ).fetchall()
-    keys = ("name", "role", "district", "created_at", "last_login_at", "locked_until")
-    return [dict(zip(keys, row)) for row in rows]
+    locked = locked_names(store)
+    keys = ("name", "role", "district", "created_at", "last_login_at")
+    users = [dict(zip(keys, row)) for row in rows]
+    for user in users:
+        user["locked_until"] = locked.get(user["name"].strip().casefold())
+    return users
 
 
-def authenticate(store: Store, name: str, password: str) -> User:
-    """The user, or AuthError. Five failures in a row lock the account for ten minutes.
+def locked_names(store: Store) -> dict[str, dt.datetime]:
+    """Names typed at sign-in that are blocked now (from at least one client) and until when;
+    an unknown name is blocked like a real one, so it can appear here too."""
+    return {
+        name: dt.datetime.fromtimestamp(until).replace(microsecond=0)
+        for name, until in sessions(store).locked_names().items()
+    }
 
-    The hash is checked with no lock held; the file is written only when something changes (a
-    failure to count, a lock to lift, a hash to upgrade, the first sign-in of a day), so a crowd of
-    leaders signing in at once does not queue behind one writer."""
-    name = name.strip()
+
+def _blocked(seconds: float) -> AuthError:
+    return AuthError(f"登录失败次数过多，请{math.ceil(seconds / 60)}分钟后再试（如需立即解除，请联系管理员）")
+
+
+def authenticate(store: Store, name: str, password: str, client: str | None = None) -> User:
+    """The user, or AuthError.
+
+    Every answer costs one argon2 check, and what it says depends only on the names and passwords
+    tried before from this client, never on whether the account exists: an unknown name, a wrong
+    password and a blocked name look alike. Failures are counted in the side store
+    (pledge/sessions.py), so a flood of wrong passwords never writes the database; the file is
+    written only when a sign-in succeeds and something changes (a hash to upgrade, the first
+    sign-in of a day)."""
+    started = time.monotonic()
+    try:
+        return _authenticate(store, name.strip(), password, client or LOCAL_CLIENT)
+    except AuthError:
+        time.sleep(max(0.0, REFUSAL_SECONDS - (time.monotonic() - started)))
+        raise
+
+
+def _authenticate(store: Store, name: str, password: str, client: str) -> User:
+    side = sessions(store)
+    wait = side.blocked_for(name, client)
+    if wait > 0:
+        _matches(_DUMMY_HASH, password)  # as costly as any other answer
+        raise _blocked(wait)
     with store.read() as con:
         row = fetch_one(
             con,
-            """SELECT u.password_hash, u.role, u.district_code, d.name, u.failed_logins, u.locked_until,
-                      u.last_login_at
+            """SELECT u.password_hash, u.role, u.district_code, d.name, u.last_login_at
                FROM users u LEFT JOIN v_districts d ON d.code = u.district_code WHERE u.name = ?""",
             [name],
         )
-    if row is None:
-        _matches(_DUMMY_HASH, password)  # as slow as a real account
-        raise AuthError("用户名或密码不正确")
-    hashed, role, code, district_name, failed, locked_until, last_login = row
-    if locked_until and locked_until > _now():
-        minutes = math.ceil((locked_until - _now()).total_seconds() / 60)
-        raise AuthError(f"密码错误次数过多，账户已暂时锁定，请{minutes}分钟后再试")
-    if not _matches(hashed, password):
-        raise AuthError(_count_failure(store, name))
+    matched = _matches(row[0] if row else _DUMMY_HASH, password)  # unknown names cost the same
+    if row is None or not matched:
+        side.count_failure(name, client)
+        wait = side.blocked_for(name, client)
+        raise _blocked(wait) if wait > 0 else AuthError(WRONG)
+    hashed, role, code, district_name, last_login = row
+    side.clear_failures(name, client)
     stale = last_login is None or last_login.date() != _now().date()
-    if failed or locked_until or stale or _hasher.check_needs_rehash(hashed):
+    if stale or _hasher.check_needs_rehash(hashed):
         if _hasher.check_needs_rehash(hashed):
             hashed = _hasher.hash(password)
         with store.write() as con:
@@ -214,17 +285,3 @@ def authenticate(store: Store, name: str, password: str) -> User:
                 [hashed, _now(), name],
             )
     return User(name, role, code, district_name, _credential(hashed))
-
-
-def _count_failure(store: Store, name: str) -> str:
-    """Count a wrong password (committed before the refusal is shown) and lock after too many."""
-    with store.write() as con:
-        failed = fetch_value(con, "SELECT failed_logins FROM users WHERE name = ?", [name]) + 1
-        lock = _now() + dt.timedelta(minutes=LOCK_MINUTES) if failed >= MAX_FAILED_LOGINS else None
-        con.execute(
-            "UPDATE users SET failed_logins = ?, locked_until = ? WHERE name = ?", [0 if lock else failed, lock, name]
-        )
-        audit(con, name, "登录失败", f"连续第{failed}次")
-    if lock:
-        return f"密码连续错误{MAX_FAILED_LOGINS}次，账户锁定{LOCK_MINUTES}分钟"
-    return "用户名或密码不正确"

@@ -9,4 +9,5 @@ bash scripts/system-packages.sh --app || echo "系统软件包检查未完成，
 if [ -z "${PLEDGE_DB:-}" ] && [ ! -f data/pledge.duckdb ]; then
   .venv/bin/python -m etl demo
 fi
-exec .venv/bin/python -m streamlit run app.py --server.port "${PORT:-8501}" "$@"
+# Listen on this machine only, unless the deployment opens it (PLEDGE_ADDRESS=0.0.0.0, or one address).
+exec .venv/bin/python -m streamlit run app.py --server.address "${PLEDGE_ADDRESS:-127.0.0.1}" --server.port "${PORT:-8501}" "$@"

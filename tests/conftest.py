@@ -57,6 +57,16 @@ def city(store, tmp_path) -> Store:
     return load_city(store, tmp_path)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _open_without_accounts():
+    """Most tests drive pages of a city without any account, as a demo would. A deployment gets
+    "create the first admin" instead (tests/test_sessions.py removes this to check it); the
+    browser tests' app servers inherit it through the environment."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PLEDGE_OPEN_WITHOUT_ACCOUNTS", "1")
+        yield
+
+
 # -- the browser -------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def browser():
