@@ -119,21 +119,17 @@ def _choose_headers(
 
 
 def _name_from_sheet(parsed: ParsedFile, header: Header, reference: Reference) -> None:
-    """A bank's sheet without a 质权人 column: the bank its name or title names, said out loud."""
+    """A bank's sheet without a 质权人 column, a district's without a 区县 column: the bank or
+    district its name, title or file name names, said out loud."""
     spec = kinds.get(header.kind).spec
     for f in spec.fields:
         if not f.sheet_named or f.name in header.columns:
             continue
         name = header.sheet.name
-        value, origin = titles.bank_name(name, reference), f"工作表名称取{f.label}"
-        if value is None:
-            for line in header.above:
-                value = titles.bank_in_title(line, reference)
-                if value:
-                    origin = f"表格上方的“{line}”取{f.label}"
-                    break
+        value, where = titles.named_by_sheet(f.name, name, header.above, parsed.file_name, reference)
         if value is None:
             continue
+        origin = f"{where}取{f.label}"
         header.named[f.name] = (value, origin)
         parsed.issues.append(Issue(WARNING, f"工作表“{name}”没有{f.label}列，按{origin}为“{value}”，请核对", name))
 
@@ -145,7 +141,14 @@ def _report_header(parsed: ParsedFile, header: Header) -> None:
     name = header.sheet.name
     for missing in header.missing_required:
         aliases = "、".join(dict.fromkeys((missing.label, *missing.aliases)))
-        or_sheet = "；只有一家银行的工作表，也可以用银行名称作工作表名称" if missing.sheet_named else ""
+        or_sheet = (
+            {
+                "bank": "；只有一家银行的工作表，也可以用银行名称作工作表名称",
+                "district": "；只有一个区县的台账，也可以在标题、工作表名称或文件名中写明区县",
+            }.get(missing.name, "")
+            if missing.sheet_named
+            else ""
+        )
         parsed.issues.append(
             Issue(
                 ERROR,

@@ -1,5 +1,6 @@
 """What a sheet's name or title says about its rows: a bank's sheet ("扬州农商行", "江苏银行扬州分行
-2026年1-10月知识产权质押贷款明细") speaks for that bank when it has no 质权人 column."""
+2026年1-10月知识产权质押贷款明细") speaks for that bank when it has no 质权人 column, a district's
+("江都区2026年1-9月知识产权质押融资统计表") for that district when it has no 区县 column."""
 
 from __future__ import annotations
 
@@ -33,9 +34,47 @@ def bank_name(text: str, reference: Reference) -> str | None:
     return name if known != name or name in reference.banks else None
 
 
-def bank_in_title(text: str, reference: Reference) -> str | None:
-    """The bank a title starts with: what precedes the period and the subject."""
+def _title_head(text: str) -> str:
+    """What a title starts with, before the period and the subject."""
     without_period = _PERIOD.sub("", _LABEL.sub("", unicodedata.normalize("NFKC", text).replace(" ", "")))
     subject = _SUBJECT.search(without_period)
-    head = without_period[: subject.start()] if subject else without_period
+    return without_period[: subject.start()] if subject else without_period
+
+
+def bank_in_title(text: str, reference: Reference) -> str | None:
+    """The bank a title starts with."""
+    head = _title_head(text)
     return bank_name(head, reference) if head else None
+
+
+def district_name(text: str, reference: Reference) -> str | None:
+    """The district the text names (exactly one), unless it is a bank's branch ("江苏银行邗江支行")."""
+    name = _clean(text)
+    if not name or len(name) > 30 or any(word in name for word in BANK_WORDS):
+        return None
+    code = reference.district_code(name)
+    return reference.district_names.get(code) if code else None
+
+
+def district_in_title(text: str, reference: Reference) -> str | None:
+    """The district a title or file name starts with."""
+    head = _title_head(text)
+    return district_name(head, reference) if head else None
+
+
+def named_by_sheet(field: str, sheet: str, above: list[str], file_name: str, reference: Reference):
+    """(value, where it was read) for a bank or district that a sheet names instead of a column."""
+    whole, in_title = (bank_name, bank_in_title) if field == "bank" else (district_name, district_in_title)
+    value = whole(sheet, reference)
+    if value:
+        return value, "工作表名称"
+    for line in above:
+        value = in_title(line, reference)
+        if value:
+            return value, f"表格上方的“{line}”"
+    if field != "bank":  # a bank's workbook is named for the bank's month; a district's for the district
+        stem = file_name.rsplit(".", 1)[0]
+        value = in_title(stem, reference)
+        if value:
+            return value, f"文件名“{file_name}”"
+    return None, ""

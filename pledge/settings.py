@@ -53,3 +53,9 @@ def db_path(cli_value: str | os.PathLike | None = None) -> Path:
     """The database file: --db, else $PLEDGE_DB, else data/pledge.duckdb."""
     value = cli_value or os.environ.get("PLEDGE_DB") or DEFAULT_DB
     return Path(value).expanduser().resolve()
+
+
+# The reverse proxy in front of the app (its address as the app sees it, e.g. 127.0.0.1 for the
+# nginx of deploy/nginx.conf): only then is X-Forwarded-For believed, for counting failed sign-ins
+# per client. Unset: the connection's own address counts.
+TRUSTED_PROXY = os.environ.get("PLEDGE_TRUSTED_PROXY") or None

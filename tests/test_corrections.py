@@ -239,3 +239,21 @@ def test_a_single_loan_above_fifty_yi_is_an_error_of_the_file(store, tmp_path):
             "单笔金额60.00亿元，超过50亿元，不会是一笔知识产权质押贷款，请核对金额单位（元还是万元）",
         )
     ]
+
+
+def test_a_district_ledger_without_a_district_column_speaks_for_the_district_its_title_names(store, tmp_path):
+    rows = [
+        ["东湖区2026年1-9月知识产权质押融资台账"],
+        ["企业名称", "统一社会信用代码", "贷款银行", "质押登记号", "贷款金额(万元)", "放款日期"],
+        ["甲科技有限公司", uscc(1), "江苏银行东湖支行", "Y2026990000123", 500, "2026-01-10"],
+        ["辛软件有限公司", uscc(8), "中国银行东湖支行", "Y2026990000124", 90, "2026-04-01"],
+    ]
+    parsed, plan, _ = imported(store, tmp_path, "台账.xlsx", xlsx_bytes(rows))
+    assert any("没有所属区县列" in w.message and "东湖区" in w.message for w in parsed.warnings), parsed.warnings
+    assert plan.sources[0].report.source == "district:990101"
+    with store.read() as con:
+        assert con.execute("SELECT DISTINCT district_code FROM v_loans").fetchall() == [("990101",)]
+    # A bank's sheet still needs the column: its branch names are not districts.
+    bank_rows = [["江苏银行东湖支行2026年1-9月明细"], rows[1], rows[2]]
+    refused = pipeline.parse_path(store, write(tmp_path, "江苏银行.xlsx", xlsx_bytes(bank_rows)))
+    assert any("缺少必填列“所属区县”" in e.message for e in refused.errors), refused.errors

@@ -258,3 +258,14 @@ def test_the_app_listens_on_this_machine_unless_told_otherwise():
     assert config["server"]["address"] == "127.0.0.1"
     script = (ROOT / "scripts" / "app.sh").read_text()
     assert '--server.address "${PLEDGE_ADDRESS:-127.0.0.1}"' in script
+
+
+def test_behind_the_trusted_proxy_the_forwarded_address_is_the_client():
+    from ui.session import forwarded_client
+
+    assert forwarded_client("127.0.0.1", "10.0.0.9", "127.0.0.1") == "10.0.0.9"
+    # A client cannot choose its own address: only the entry the proxy appended counts.
+    assert forwarded_client("127.0.0.1", "1.2.3.4, 10.0.0.9", "127.0.0.1") == "10.0.0.9"
+    # Without a trusted proxy, or from another address, the header is the client's say only.
+    assert forwarded_client("10.0.0.7", "1.2.3.4", None) == "10.0.0.7"
+    assert forwarded_client("10.0.0.7", "1.2.3.4", "127.0.0.1") == "10.0.0.7"

@@ -18,7 +18,7 @@ import sys
 
 import streamlit as st
 
-from pledge import auth
+from pledge import auth, settings
 from pledge.sessions import SetupToken
 from pledge.sql import fetch_one
 from pledge.store import Store
@@ -74,9 +74,18 @@ def needs_first_admin() -> bool:
 
 
 def client() -> str:
-    """The connection's address, for counting failed sign-ins per client (None from this machine)."""
+    """The client's address, for counting failed sign-ins per client: the connection's, or behind
+    the reverse proxy named in PLEDGE_TRUSTED_PROXY, the address that proxy saw (the last entry it
+    appended to X-Forwarded-For; earlier entries are the client's own say and not trusted)."""
     address = st.context.ip_address
-    return address if isinstance(address, str) and address else auth.LOCAL_CLIENT
+    address = address if isinstance(address, str) and address else auth.LOCAL_CLIENT
+    return forwarded_client(address, st.context.headers.get("X-Forwarded-For"), settings.TRUSTED_PROXY)
+
+
+def forwarded_client(address: str, forwarded: str | None, trusted_proxy: str | None) -> str:
+    if not trusted_proxy or address != trusted_proxy or not forwarded:
+        return address
+    return forwarded.split(",")[-1].strip() or address
 
 
 def current_user() -> auth.User | None:

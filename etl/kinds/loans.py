@@ -106,6 +106,7 @@ class Loans(FileKind):
                 "所属区县",
                 ("所属区县", "区县", "所属区域", "区域", "辖区", "所属辖区", "所在区县", "所属区"),
                 True,
+                sheet_named=True,
             ),
             Field(
                 "bank",
