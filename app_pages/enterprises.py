@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from etl.normalise import SOLE_TRADER_PREFIX
 from pledge import charts, formats, metrics
 from pledge.text import md
 from ui import session, sidebar, widgets
@@ -35,7 +36,8 @@ if search.strip():
 if selected is not None:
     uscc = selected["uscc"]
     st.subheader(md(selected["name"]))
-    st.caption(f"统一社会信用代码 {md(uscc)} ｜ 所属区县 {md(selected['district'] or '—')}")
+    code = "无（个体工商户，按名称和区县识别）" if uscc.startswith(SOLE_TRADER_PREFIX) else md(uscc)
+    st.caption(f"统一社会信用代码 {code} ｜ 所属区县 {md(selected['district'] or '—')}")
     history = query(metrics.enterprise_history, uscc)
     loans = query(metrics.enterprise_loans, uscc)
     cols = st.columns(3)
@@ -64,7 +66,7 @@ if selected is not None:
                 "放款机构（原文）": loans["bank_raw"],
                 "金额(万元)": loans["amount"] / WAN,
                 "期限(月)": loans["term_months"],
-                "年利率(%)": loans["rate_pct"],
+                "年利率(%)": loans["rate_pct"].astype(object).where(loans["rate_pct"].notna(), loans["rate_text"]),
                 "首贷": loans["first_loan"].map({True: "是", False: "否"}),
                 "贴息(万元)": loans["subsidy"] / WAN,
                 "质押物类型": loans["pledge_type"],
@@ -78,7 +80,7 @@ if selected is not None:
                 "导入人": loans["user_name"],
             }
         ),
-        {"金额(万元)": "{:,.2f}", "贴息(万元)": "{:,.2f}", "年利率(%)": "{:.2f}", "期限(月)": "{:.0f}"},
+        {"金额(万元)": "{:,.2f}", "贴息(万元)": "{:,.2f}", "期限(月)": "{:.0f}"},
     )
     viewer = session.current_user()
     if viewer is not None and viewer.can("analyst") and len(loans):

@@ -104,3 +104,20 @@ def page_problems(page) -> list[str]:
     for alert in page.query_selector_all('[data-testid="stAlertContentError"]'):
         problems.append(alert.inner_text())
     return problems
+
+
+def log_in(page, url: str, name: str, password: str) -> None:
+    """Open the app and sign in through the login form; back once the first page has drawn."""
+    page.goto(url)
+    wait_until_drawn(page)
+    page.get_by_label("用户名").fill(name)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    page.get_by_role("link", name="总览").wait_for()
+    wait_until_drawn(page)
+
+
+def open_page(page, name: str, timeout_ms: int = 30_000) -> None:
+    """Click a page in the navigation and wait until it has drawn."""
+    page.get_by_role("link", name=name).click()
+    wait_until_drawn(page, timeout_ms)

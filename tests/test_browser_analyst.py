@@ -9,7 +9,7 @@ import re
 import pytest
 
 from pledge import auth
-from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, page_problems, running_app, wait_until_drawn
+from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, open_page, page_problems, running_app, wait_until_drawn
 from tests.fixtures import MESSY, USCC_B, city_in, write, xlsx_bytes
 
 pytestmark = pytest.mark.browser
@@ -34,11 +34,6 @@ def amount_on_overview(page) -> str:
     wait_until_drawn(page)
     card = page.locator('[data-testid="stMetric"]').filter(has_text="质押融资金额").first
     return card.locator('[data-testid="stMetricValue"]').inner_text()
-
-
-def open_page(page, name: str) -> None:
-    page.get_by_role("link", name=name).click()
-    wait_until_drawn(page)
 
 
 def test_upload_confirm_and_undo(setup):

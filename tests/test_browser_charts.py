@@ -10,7 +10,7 @@ import re
 import pytest
 
 from pledge import auth, metrics
-from tests.browser import page_problems, running_app, wait_until_drawn
+from tests.browser import log_in, page_problems, running_app, wait_until_drawn
 from tests.fixtures import city_in
 
 pytestmark = pytest.mark.browser
@@ -56,16 +56,6 @@ def setup(tmp_path_factory):
         }
     with running_app(store.path) as url:
         yield url, names
-
-
-def log_in(page, url: str, name: str, password: str) -> None:
-    page.goto(url)
-    wait_until_drawn(page)
-    page.get_by_label("用户名").fill(name)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
-    page.get_by_role("link", name="总览").wait_for()
-    wait_until_drawn(page)
 
 
 @pytest.mark.parametrize("account", list(VIEWERS))

@@ -10,7 +10,16 @@ import pytest
 from etl import pipeline
 from pledge import auth
 from pledge.store import Store
-from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, page_problems, running_app, wait_until_drawn
+from tests.browser import (
+    ARTIFACTS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    log_in,
+    open_page,
+    page_problems,
+    running_app,
+    wait_until_drawn,
+)
 from tests.fixtures import district_rows, write, xlsx_bytes
 from tests.ledgers import SEPTEMBER, bank_file, uscc
 
@@ -56,23 +65,13 @@ def totals(store) -> tuple[int, Decimal]:
         return con.execute("SELECT count(*), sum(amount_yuan) FROM v_loans").fetchone()
 
 
-def open_page(page, name: str) -> None:
-    page.get_by_role("link", name=name).click()
-    wait_until_drawn(page)
-
-
 def test_merge_replace_and_correct(setup):
     url, store, october = setup
     assert totals(store) == (5, Decimal("33000000.00"))
     with playwright_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1366, "height": 1000})
-        page.goto(url)
-        wait_until_drawn(page)
-        page.get_by_label("用户名").fill("analyst")
-        page.get_by_label("密码").fill("password-2")
-        page.get_by_role("button", name="登录").click()
-        wait_until_drawn(page)
+        log_in(page, url, "analyst", "password-2")
 
         open_page(page, "贷款核对")
         page.get_by_text("放款日期相差2天").wait_for()

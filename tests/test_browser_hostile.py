@@ -12,7 +12,16 @@ import pytest
 
 from pledge import auth
 from tests import hostile
-from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, page_problems, running_app, wait_until_drawn
+from tests.browser import (
+    ARTIFACTS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    log_in,
+    open_page,
+    page_problems,
+    running_app,
+    wait_until_drawn,
+)
 from tests.fixtures import city_in, write
 
 pytestmark = pytest.mark.browser
@@ -52,20 +61,6 @@ def setup(tmp_path_factory):
         yield url, files
 
 
-def log_in(page, url: str) -> None:
-    page.goto(url)
-    wait_until_drawn(page)
-    page.get_by_label("用户名").fill("analyst")
-    page.get_by_label("密码").fill("password-2")
-    page.get_by_role("button", name="登录").click()
-    wait_until_drawn(page)
-
-
-def open_page(page, name: str, timeout_ms: int = 30_000) -> None:
-    page.get_by_role("link", name=name).click()
-    wait_until_drawn(page, timeout_ms)
-
-
 def file_box(page, name: str):
     """The bordered box the upload page draws for one file: the innermost holding its title."""
     return (
@@ -82,9 +77,9 @@ def test_hostile_uploads_do_not_stall_other_sessions(setup):
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         uploader = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
         other = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
-        log_in(uploader, url)
+        log_in(uploader, url, "analyst", "password-2")
         open_page(uploader, "数据导入")
-        log_in(other, url)
+        log_in(other, url, "analyst", "password-2")
         open_page(other, "区县")
 
         uploader.locator('input[type="file"]').set_input_files([str(f) for f in files])

@@ -50,7 +50,7 @@ def enterprise_loans(con: duckdb.DuckDBPyConnection, uscc: str, district: str | 
             SELECT loan_id, string_agg(ip_no || '（' || ip_type || '）', '、' ORDER BY ip_no) AS patents
             FROM pledged_ip WHERE loan_id IN (SELECT loan_id FROM mine) GROUP BY loan_id
         )
-        SELECT l.loan_id, l.loan_date, l.bank, l.bank_raw, l.amount_yuan::DOUBLE AS amount, l.term_months, l.rate_pct::DOUBLE AS rate_pct,
+        SELECT l.loan_id, l.loan_date, l.bank, l.bank_raw, l.amount_yuan::DOUBLE AS amount, l.term_months, l.rate_pct::DOUBLE AS rate_pct, l.rate_text,
                l.first_loan, l.subsidy_yuan::DOUBLE AS subsidy, l.pledge_type, l.reg_no, l.reg_date, d.name AS district,
                p.patents, b.file_name, l.source_sheet, l.source_row, b.id AS batch_id, b.loaded_at, b.user_name
         FROM mine l JOIN batches b ON b.id = l.batch_id LEFT JOIN pledged p USING (loan_id)
