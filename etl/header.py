@@ -6,7 +6,7 @@ For each column the child label is tried first, then parent + child, then the pa
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from etl import columns, kinds
 from etl.columns import Field
@@ -31,6 +31,7 @@ class Header:
     last_row: int  # 0-based index of the last header row
     columns: dict[str, Column]  # field name -> column
     table_unit: str | None  # from a "单位：万元" line above the header
+    labels: list[list[str]] = field(default_factory=list)  # per column: the header texts tried
 
     @property
     def data_start(self) -> int:
@@ -72,12 +73,13 @@ def _parent_labels(sheet: RawSheet, r: int, width: int) -> list[str]:
     return labels
 
 
-def _map(kind: str, candidates_by_column: list[list[str]]) -> dict[str, Column]:
+def _map(kind: str, candidates_by_column: list[list[str]], aliases: dict[str, str] | None = None) -> dict[str, Column]:
+    """aliases: cleaned header -> field, as analysts mapped them (Reference.header_aliases)."""
     found: dict[str, Column] = {}
     for index, candidates in enumerate(candidates_by_column):
         for raw in candidates:
             base, unit = columns.clean_header(raw)
-            field = kinds.get(kind).spec.match(base) if base else None
+            field = (kinds.get(kind).spec.match(base) or (aliases or {}).get(base)) if base else None
             if field and field not in found:
                 found[field] = Column(index, field, raw.replace("\n", ""), unit)
                 break
@@ -104,8 +106,9 @@ def _candidates(sheet: RawSheet, r: int, two_rows: bool) -> list[list[str]] | No
     return result
 
 
-def locate(sheet: RawSheet, kind_names: list[str]) -> Header | None:
-    """The best header of any of the given kinds in the first rows of the sheet, or None."""
+def locate(sheet: RawSheet, kind_names: list[str], aliases: dict[str, dict[str, str]] | None = None) -> Header | None:
+    """The best header of any of the given kinds in the first rows of the sheet, or None.
+    aliases: per file kind, the headers analysts mapped (Reference.header_aliases)."""
     best: Header | None = None
     above_unit: str | None = None
     for r in range(min(SCAN_ROWS, len(sheet.rows))):
@@ -114,10 +117,10 @@ def locate(sheet: RawSheet, kind_names: list[str]) -> Header | None:
                 candidates = _candidates(sheet, r, two_rows)
                 if candidates is None:
                     continue
-                mapped = _map(kind, candidates)
+                mapped = _map(kind, candidates, (aliases or {}).get(kind))
                 if len(mapped) < 2:
                     continue
-                header = Header(kind, sheet, r, r + int(two_rows), mapped, above_unit)
+                header = Header(kind, sheet, r, r + int(two_rows), mapped, above_unit, candidates)
                 if best is None or header.score() > best.score():
                     best = header
         above_unit = columns.unit_line(sheet.rows[r]) or above_unit

@@ -68,6 +68,8 @@ class ParsedFile:
     period: tuple[dt.date, dt.date] | None = None
     period_label: str | None = None  # as written: 2026年1-10月
     period_origin: str | None = None  # 标题 | 文件名
+    # Names the reference data does not know, for the upload page to offer mapping (etl/unmatched.py).
+    unmatched: list[dict] = field(default_factory=list)
 
     @property
     def table(self) -> pd.DataFrame:

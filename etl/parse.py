@@ -13,7 +13,7 @@ import hashlib
 import re
 from pathlib import Path
 
-from etl import kinds
+from etl import kinds, unmatched
 from etl.header import Header, locate
 from etl.issues import ERROR, SEVERITY_LABEL, WARNING, Issue, ParsedFile, refused
 from etl.normalise import text_cells
@@ -43,7 +43,7 @@ def parse_file(
         return refused(data, file_name, str(problem))
     parsed = ParsedFile(Path(file_name).name, hashlib.sha256(data).hexdigest(), data)
 
-    headers = _choose_headers(parsed, sheets, kind)
+    headers = _choose_headers(parsed, sheets, kind, reference.header_aliases)
     if not headers:
         return parsed
     parsed.kind = headers[0].kind
@@ -69,9 +69,11 @@ def parse_file(
     return parsed
 
 
-def _choose_headers(parsed: ParsedFile, sheets: list[RawSheet], kind: str | None) -> list[Header]:
+def _choose_headers(
+    parsed: ParsedFile, sheets: list[RawSheet], kind: str | None, header_aliases: dict[str, dict[str, str]]
+) -> list[Header]:
     candidates = [kind] if kind else list(kinds.KINDS)
-    found = [h for h in (locate(s, candidates) for s in sheets) if h is not None]
+    found = [h for h in (locate(s, candidates, header_aliases) for s in sheets) if h is not None]
     if not found:
         expected = "、".join(f.label for f in kinds.get("loans").spec.required)
         parsed.issues.append(
@@ -100,6 +102,7 @@ def _choose_headers(parsed: ParsedFile, sheets: list[RawSheet], kind: str | None
                 )
             )
         parsed.sheets.append(header.sheet.name)
+        parsed.unmatched += unmatched.headers(header)
         for col in header.columns.values():
             parsed.mapping.append(
                 {

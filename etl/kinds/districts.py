@@ -14,7 +14,7 @@ from etl.issues import LoadRefused, ParsedFile
 from etl.kinds.base import Context, FileKind
 from etl.normalise import Invalid, to_text
 from etl.rows import Collector, Rows
-from pledge.reference import Reference
+from pledge.reference import Reference, split_aliases
 from pledge.sql import fetch_value
 
 
@@ -53,10 +53,7 @@ class Districts(FileKind):
     def normalise(self, parsed: ParsedFile, rows: Rows, collector: Collector, context: Context) -> None:
         names = collector.column("name", lambda v: normalise.enterprise_name(v).replace(" ", ""))
         codes = collector.column("code", _code)
-        aliases = [
-            [a for a in re.split(r"[、,，;；/\s]+", to_text(v)) if a] if v is not None else []
-            for v in rows.cells.get("aliases", [None] * len(rows))
-        ]
+        aliases = [split_aliases(to_text(v)) for v in rows.cells.get("aliases", [None] * len(rows))]
         for field_name, values in (("name", names), ("code", codes)):
             first: dict[str, int] = {}
             for i, value in enumerate(values):

@@ -13,7 +13,7 @@ from decimal import Decimal
 import duckdb
 import pandas as pd
 
-from etl import normalise
+from etl import normalise, unmatched
 from etl.columns import Field, Kind
 from etl.issues import ERROR, WARNING, ParsedFile
 from etl.kinds.base import Context, FileKind
@@ -128,6 +128,7 @@ class Loans(FileKind):
         district_code = c.column("district", district)
         bank_raw = c.column("bank", bank)
         head_bank, _ = apply_unique(bank_raw, lambda b: reference.head_bank(b) if b else None)
+        parsed.unmatched += unmatched.names(rows, district_code, head_bank, set(reference.banks))
         amount = money(rows, c, parsed, self.spec.field("amount"), normalise.positive_money_yuan)
         day = c.column("loan_date", loan_date)
         reg_no = c.column("reg_no", normalise.registration_no)
