@@ -229,3 +229,22 @@ def test_a_blank_spelling_is_never_saved_as_an_alias(store):
             aliases.save(store, [aliases.Mapping("district", blank, "990101")], "analyst")
     with store.read() as con:
         assert con.execute("SELECT count(*) FROM reference_aliases").fetchall() == [(0,)]
+
+
+def test_an_admin_sees_who_mapped_what_and_removes_a_mapping(store, monkeypatch):
+    aliases.save(store, [aliases.Mapping("district", "老城片区", "990102")], "analyst")
+    aliases.save(store, [aliases.Mapping("header", "投放额度", "amount", file_kind="loans")], "analyst")
+    auth.add_user(store, "admin", "password-9", "admin")
+    monkeypatch.setenv("PLEDGE_DB", str(store.path))
+    at = AppTest.from_file(str(ROOT / "app_pages/reference.py"), default_timeout=60)
+    at.session_state["user"] = auth.authenticate(store, "admin", "password-9")
+    at.run()
+    editor = next(e for e in at.dataframe if "文件中的写法" in e.value.columns)
+    listed = editor.value.set_index("文件中的写法")
+    assert listed.loc["老城片区", "映射为"] == "西山区" and listed.loc["老城片区", "保存人"] == "analyst"
+    assert listed.loc["投放额度", "类型"] == "表头（质押融资台账）" and listed.loc["投放额度", "映射为"] == "贷款金额"
+    assert not pd.isna(listed.loc["老城片区", "保存时间"])
+    aliases.remove(store, [("district", "老城片区")], "admin")
+    with store.read() as con:
+        assert con.execute("SELECT alias FROM reference_aliases").fetchall() == [("投放额度",)]
+        assert con.execute("SELECT detail FROM audit_log WHERE action = '删除名称映射'").fetchall() == [("区县“老城片区”",)]
