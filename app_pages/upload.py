@@ -72,8 +72,9 @@ for number, file in enumerate(files):
             st.error(refusal, icon=":material/block:")
         mapping.saved_note(parsed)
         if parsed.errors:
+            mappable = "；区县写法或表头与系统不同的，也可以在下方映射后重新检查" if parsed.unmatched else ""
             st.error(
-                f"发现{len(parsed.errors)}处错误，此文件不能导入，未写入任何数据。请按下表修改后重新上传。",
+                f"发现{len(parsed.errors)}处错误，此文件不能导入，未写入任何数据。请按下表修改后重新上传{mappable}。",
                 icon=":material/error:",
             )
         if not refusal:

@@ -31,7 +31,9 @@ def headers(header: Header) -> list[dict]:
     for index, labels in enumerate(header.labels):
         if index in used or not labels:
             continue
-        written = max(labels, key=len).replace("\n", "")  # parent + child of a two-row header: the most specific
+        # The column's own label (the child of a two-row header): a title row above the header is
+        # taken for a parent spread over every column, so parent + child is not what the column says.
+        written = labels[0].replace("\n", "")
         base = clean_header(written)[0]
         if not base:
             continue

@@ -247,4 +247,6 @@ def test_an_admin_sees_who_mapped_what_and_removes_a_mapping(store, monkeypatch)
     aliases.remove(store, [("district", "老城片区")], "admin")
     with store.read() as con:
         assert con.execute("SELECT alias FROM reference_aliases").fetchall() == [("投放额度",)]
-        assert con.execute("SELECT detail FROM audit_log WHERE action = '删除名称映射'").fetchall() == [("区县“老城片区”",)]
+        assert con.execute("SELECT detail FROM audit_log WHERE action = '删除名称映射'").fetchall() == [
+            ("区县“老城片区”",)
+        ]

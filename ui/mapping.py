@@ -52,12 +52,17 @@ def offer(parsed: ParsedFile, reference: Reference, user: auth.User, number: int
     headers = _headers_grouped([i for i in parsed.unmatched if i["what"] == "header"])
     names = reference.district_names
     chosen: list[tuple[dict, object]] = []
-    with st.form(f"mapping_{number}"):
-        st.markdown("**映射系统不认识的名称**")
-        st.caption(
-            "选择文件中的写法对应的区县、总行或列，保存后本文件立即重新检查，以后的文件也按此识别。"
-            "银行映射同时作用于已导入的贷款。不选择的保持不变。"
-        )
+    named = bool(districts or banks)
+    submitted = False
+    # Columns a file carries beyond the ledger's (序号, 备注) are common: alone, they get a folded
+    # expander rather than a box; unfolded when the file lacks a column it needs.
+    with st.form(f"mapping_{number}", border=named):
+        if named:
+            st.markdown("**映射系统不认识的名称**")
+            st.caption(
+                "选择文件中的写法对应的区县、总行或列，保存后本文件立即重新检查，以后的文件也按此识别。"
+                "银行映射同时作用于已导入的贷款。不选择的保持不变。"
+            )
         for item in districts:
             pick = _line(
                 "区县",
@@ -83,7 +88,8 @@ def offer(parsed: ParsedFile, reference: Reference, user: auth.User, number: int
             )
             chosen.append((item, pick))
         if headers:
-            with st.expander(f"未识别的列（{len(headers)}列，不映射则不导入）", expanded=bool(parsed.errors)):
+            folded = f"未识别的列（{len(headers)}列，不映射则不导入）"
+            with st.expander(folded, expanded=parsed.frame is None, icon=":material/view_column:"):
                 for item in headers:
                     fields = {
                         f.name: f.label for f in kinds.get(item["file_kind"]).spec.fields if f.name in item["free"]
@@ -97,7 +103,10 @@ def offer(parsed: ParsedFile, reference: Reference, user: auth.User, number: int
                         f"map_{number}_header_{item['file_kind']}_{item['text']}",
                     )
                     chosen.append((item, pick))
-        submitted = st.form_submit_button("保存映射并重新检查", type="primary", icon=":material/sync:")
+                if not named:
+                    submitted = st.form_submit_button("保存映射并重新检查", type="primary", icon=":material/sync:")
+        if named:
+            submitted = st.form_submit_button("保存映射并重新检查", type="primary", icon=":material/sync:")
     if not submitted:
         return
     mappings = [
