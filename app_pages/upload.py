@@ -12,7 +12,7 @@ from etl.report import error_report_xlsx, issues_frame
 from pledge import formats, settings
 from pledge.catalogue import HEADLINE
 from pledge.text import md
-from ui import importing, replacing, session, widgets
+from ui import importing, mapping, replacing, session, widgets
 from ui.database import store
 
 user = session.require("analyst")
@@ -75,11 +75,15 @@ for number, file in enumerate(files):
         refusal = importing.refusal_for(parsed, user)
         if refusal:
             st.error(refusal, icon=":material/block:")
+        mapping.saved_note(parsed)
         if parsed.errors:
+            mappable = "；区县写法或表头与系统不同的，也可以在下方映射后重新检查" if parsed.unmatched else ""
             st.error(
-                f"发现{len(parsed.errors)}处错误，此文件不能导入，未写入任何数据。请按下表修改后重新上传。",
+                f"发现{len(parsed.errors)}处错误，此文件不能导入，未写入任何数据。请按下表修改后重新上传{mappable}。",
                 icon=":material/error:",
             )
+        if not refusal:
+            mapping.offer(parsed, reference, user, number)
         tabs = st.tabs(["问题清单", "列映射", "数据预览"])
         with tabs[0]:
             if parsed.issues:

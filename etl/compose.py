@@ -28,8 +28,8 @@ def _xlsx(title: str, frame: pd.DataFrame) -> bytes:
     sheet.write_row(1, 0, list(frame.columns))
     for r, row in enumerate(frame.itertuples(index=False), start=2):
         for c, value in enumerate(row):
-            if value is None or (isinstance(value, float) and pd.isna(value)):
-                continue
+            if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):
+                continue  # an empty cell stays empty: never the text "nan" or "<NA>"
             sheet.write(r, c, value)
     book.close()
     return buffer.getvalue()

@@ -137,7 +137,8 @@ class _Mapped:
     rows_used: set[int]  # which header rows named a mapped column: 0 the first (parent), 1 the child
 
 
-def _map(spec: Kind, labels_by_column: list[tuple[str, ...]]) -> _Mapped:
+def _map(spec: Kind, labels_by_column: list[tuple[str, ...]], aliases: dict[str, str] | None = None) -> _Mapped:
+    """aliases: cleaned header -> field, as analysts mapped them for this kind (Reference.header_aliases)."""
     found: dict[str, Column] = {}
     ignored: list[tuple[int, str]] = []
     conflicts: list[tuple[Column, Column]] = []
@@ -147,6 +148,9 @@ def _map(spec: Kind, labels_by_column: list[tuple[str, ...]]) -> _Mapped:
         for raw in _options(labels):
             base, unit = columns.clean_header(raw)
             hit = spec.ranked(base) if base else None
+            if hit is None and base and aliases and aliases.get(base) in {f.name for f in spec.fields}:
+                mapped = aliases[base]  # as preferred as the field's plainest alias, never a fallback
+                hit = (mapped, max(len(spec.field(mapped).aliases) - 1, 0))
             if hit:
                 name, rank = hit
                 fallback = rank >= len(spec.field(name).aliases)
@@ -208,7 +212,7 @@ def _unit_cell(rows: list[list]) -> str | None:
     return next((columns.unit_line([c]) for row in rows for c in row if columns.is_unit_cell(c)), None)
 
 
-def locate(sheet: RawSheet, specs: list[Kind]) -> Header | None:
+def locate(sheet: RawSheet, specs: list[Kind], aliases: dict[str, dict[str, str]] | None = None) -> Header | None:
     """The best header of any of the given kinds in the first rows of the sheet, or None."""
     best: Header | None = None
     above_unit: str | None = None
@@ -223,7 +227,7 @@ def locate(sheet: RawSheet, specs: list[Kind]) -> Header | None:
                 labels = _labels(sheet, r, two_rows)
                 if labels is None:
                     continue
-                mapped = _map(spec, labels)
+                mapped = _map(spec, labels, (aliases or {}).get(spec.name))
                 if len(mapped.columns) < 2 or (two_rows and mapped.rows_used != {0, 1}):
                     continue  # a second row that names nothing is not part of the header
                 own_unit = _unit_cell(sheet.rows[r : r + 1 + int(two_rows)])

@@ -73,6 +73,8 @@ class ParsedFile:
     reports: list = field(default_factory=list)
     replace_mode: str = "auto"
     accept_large: bool = False  # the analyst checked amounts far above the city's usual month
+    # Names the reference data does not know, for the upload page to offer mapping (etl/unmatched.py).
+    unmatched: list[dict] = field(default_factory=list)
 
     @property
     def table(self) -> pd.DataFrame:

@@ -14,7 +14,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from etl import kinds, period, titles
+from etl import kinds, period, titles, unmatched
 from etl.header import Header, locate
 from etl.issues import ERROR, SEVERITY_LABEL, WARNING, Issue, ParsedFile, refused
 from etl.normalise import apply_unique, optional_date, text_cells
@@ -86,7 +86,7 @@ def _choose_headers(
 ) -> list[Header]:
     candidates = [kind] if kind else list(kinds.KINDS)
     specs = [kinds.get(k).spec for k in candidates]
-    found = [h for h in (locate(s, specs) for s in sheets) if h is not None]
+    found = [h for h in (locate(s, specs, reference.header_aliases) for s in sheets) if h is not None]
     if not found:
         expected = "、".join(f.label for f in kinds.get("loans").spec.required)
         parsed.issues.append(
@@ -114,6 +114,7 @@ def _choose_headers(
         unused = kinds.get(header.kind).settle_header(header, parsed, year)
         _name_from_sheet(parsed, header, reference)
         _report_header(parsed, header)
+        parsed.unmatched += unmatched.headers(header)
         parsed.mapping.extend(unused)
     return chosen
 

@@ -7,6 +7,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 import duckdb
+import pandas as pd
 
 # Abbreviations used for development zones all over China (the long forms first).
 ZONE_SHORT_FORMS = (
@@ -46,6 +47,23 @@ def _without_prefixes(form: str) -> list[str]:
     return forms
 
 
+# What pandas and the grids write for an empty cell once it has been turned into text.
+BLANK_WORDS = {"nan", "none", "null", "<na>", "nat"}
+
+
+def split_aliases(value) -> list[str]:
+    """'工行、工商银行' -> ['工行', '工商银行']; an empty cell (None, NaN, pd.NA, '') gives [], never 'nan'."""
+    if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):
+        return []
+    parts = re.split(r"[、,，;；/\s]+", str(value))
+    return list(dict.fromkeys(p for p in parts if p and p.lower() not in BLANK_WORDS))
+
+
+def bank_form(text: str) -> str:
+    """A bank name as compared and stored: half-width, without spaces."""
+    return unicodedata.normalize("NFKC", text).replace(" ", "").strip()
+
+
 @dataclass
 class District:
     code: str
@@ -57,6 +75,10 @@ class District:
 class Reference:
     districts: list[District]
     banks: dict[str, list[str]]  # head bank -> aliases
+    # Spellings an analyst mapped once in the browser (table reference_aliases, pledge/aliases.py).
+    district_aliases: dict[str, str] = field(default_factory=dict)  # spelling -> district code
+    bank_aliases: dict[str, str] = field(default_factory=dict)  # spelling -> head bank
+    header_aliases: dict[str, dict[str, str]] = field(default_factory=dict)  # file kind -> {header: field}
 
     def __post_init__(self) -> None:
         self._exact: dict[str, list[str]] = {}  # canonical name, alias or code -> codes
@@ -76,8 +98,12 @@ class Reference:
                     if short in form:
                         self._contained.append((form.replace(short, long), d.code))
         self.district_names = {d.code: d.name for d in self.districts}
+        for spelling, code in self.district_aliases.items():
+            if code in self.district_names:  # an alias of a district no longer listed maps nowhere
+                self._exact.setdefault(canonical_name(spelling), [code])
         # Longest alias first, so that 中国农业银行 wins over 中国银行 inside a branch name.
         pairs = [(alias, head) for head, aliases in self.banks.items() for alias in (head, *aliases)]
+        pairs += [(bank_form(alias), head) for alias, head in self.bank_aliases.items()]
         self._bank_aliases = sorted(pairs, key=lambda p: -len(p[0]))
 
     def district_candidates(self, text: str) -> list[str]:
@@ -113,7 +139,7 @@ class Reference:
 
     def head_bank(self, text: str) -> str:
         """'中国工商银行示例市高新支行' -> '中国工商银行'; an unknown bank is kept as written."""
-        name = unicodedata.normalize("NFKC", text).replace(" ", "").strip()
+        name = bank_form(text)
         upper = name.upper()
         for alias, head in self._bank_aliases:
             if alias.upper() in upper:
@@ -135,4 +161,13 @@ def load_reference(con: duckdb.DuckDBPyConnection) -> Reference:
         ).fetchall()
     ]
     banks = dict(con.execute("SELECT name, aliases FROM banks").fetchall())
-    return Reference(districts, banks)
+    mapped: dict[str, dict[str, str]] = {"district": {}, "bank": {}}
+    headers: dict[str, dict[str, str]] = {}
+    rows = con.execute("SELECT kind, alias, target FROM reference_aliases ORDER BY created_at").fetchall()
+    for kind, alias, target in rows:
+        if kind.startswith("header:"):  # 'header:<file kind>:<field>'
+            _, file_kind, _ = kind.split(":", 2)
+            headers.setdefault(file_kind, {})[alias] = target
+        elif kind in mapped:
+            mapped[kind][alias] = target
+    return Reference(districts, banks, mapped["district"], mapped["bank"], headers)

@@ -13,7 +13,7 @@ import streamlit as st
 from etl import kinds, pipeline
 from etl import load as loader
 from etl.issues import ParsedFile
-from pledge import auth, catalogue, metrics
+from pledge import aliases, auth, catalogue, metrics
 from ui.database import store
 
 HEADLINE = [m.key for m in catalogue.HEADLINE]
@@ -81,3 +81,13 @@ def confirm(upload: Upload, user: auth.User) -> dict:
         outcome.update(as_of=as_of, after=after, moved=after - before)
     st.session_state.setdefault("import_results", {})[parsed.sha256] = outcome
     return outcome
+
+
+def save_mappings(mappings: list[aliases.Mapping], user: auth.User) -> aliases.Saved:
+    """Save the names an analyst mapped in the preview, then parse every upload again with them.
+    Checked on the server: a viewer may not, whatever the page showed."""
+    if not user.can("analyst"):
+        raise aliases.AliasRefused("只有分析人员和管理员可以保存名称映射")
+    saved = aliases.save(store(), mappings, user.name)
+    st.session_state.pop("parsed_uploads", None)  # the reference changed: no preview is current any more
+    return saved

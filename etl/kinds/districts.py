@@ -20,7 +20,7 @@ from etl.issues import WARNING, LoadRefused, ParsedFile
 from etl.kinds.base import Context, FileKind
 from etl.normalise import Invalid, to_text
 from etl.rows import Collector, Rows
-from pledge.reference import Reference, canonical_name
+from pledge.reference import Reference, canonical_name, split_aliases
 from pledge.sql import fetch_value
 
 
@@ -76,10 +76,7 @@ class Districts(FileKind):
     def normalise(self, parsed: ParsedFile, rows: Rows, collector: Collector, context: Context) -> None:
         names = collector.column("name", _name)
         codes = collector.column("code", _code)
-        aliases = [
-            [a for a in re.split(r"[、,，;；/\s]+", to_text(v)) if a] if v is not None else []
-            for v in rows.cells.get("aliases", [None] * len(rows))
-        ]
+        aliases = [split_aliases(to_text(v)) for v in rows.cells.get("aliases", [None] * len(rows))]
         kept = []
         for i, (name, code) in enumerate(zip(names, codes)):
             if code is not None and code.endswith("00"):

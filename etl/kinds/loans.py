@@ -14,7 +14,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from etl import identity, normalise, reports
+from etl import identity, normalise, reports, unmatched
 from etl.columns import Field, Kind
 from etl.issues import ERROR, WARNING, LoadRefused, ParsedFile
 from etl.kinds.base import Context, FileKind
@@ -197,6 +197,7 @@ class Loans(FileKind):
         uscc = c.column("uscc", normalise.enterprise_id, tags=list(zip(name, district_code, kind)))
         bank_raw = c.column("bank", bank)
         head_bank, _ = apply_unique(bank_raw, lambda b: reference.head_bank(b) if b else None)
+        parsed.unmatched += unmatched.names(rows, district_code, head_bank, set(reference.banks))
         amount = money(rows, c, parsed, self.spec.field("amount"), normalise.positive_money_yuan)
         day = c.column("loan_date", loan_date)
         reg_no = c.column("reg_no", normalise.registration_no)
