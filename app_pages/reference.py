@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from etl import compose
+from etl import aliases, compose
 from etl.report import issues_frame
-from pledge import aliases, banks, metrics
+from pledge import banks, metrics
 from pledge.text import md
 from ui import session, widgets
 from ui.data import query

@@ -1,6 +1,6 @@
 """Names a file uses that the city's reference data does not know: a district spelling, a bank that
 maps to no head bank, a header of a recognised sheet that maps to no field. The upload page offers
-to map each once (ui/mapping.py, pledge/aliases.py). They travel on ParsedFile.unmatched as plain
+to map each once (ui/mapping.py, etl/aliases.py). They travel on ParsedFile.unmatched as plain
 dicts (the parse runs in a child process and comes back by pickle):
 
     {"what": "district" | "bank", "text": spelling, "rows": count, "where": "工作表“…”第5、7行"}

@@ -75,7 +75,7 @@ class District:
 class Reference:
     districts: list[District]
     banks: dict[str, list[str]]  # head bank -> aliases
-    # Spellings an analyst mapped once in the browser (table reference_aliases, pledge/aliases.py).
+    # Spellings an analyst mapped once in the browser (table reference_aliases, etl/aliases.py).
     district_aliases: dict[str, str] = field(default_factory=dict)  # spelling -> district code
     bank_aliases: dict[str, str] = field(default_factory=dict)  # spelling -> head bank
     header_aliases: dict[str, dict[str, str]] = field(default_factory=dict)  # file kind -> {header: field}

@@ -61,7 +61,7 @@ def test_a_replaced_row_that_is_still_current(city, tmp_path):
     message = broken_after(
         city, "UPDATE loans SET is_current = NOT is_current WHERE reg_no = 'R1'", refresh_rollups=True
     )
-    assert "loan key whose current row is not the one from its newest active batch" in message and "R:R1" in message
+    assert "loan key whose current row is not its newest row that still counts" in message and "R:R1" in message
 
 
 def test_a_loan_in_a_district_outside_the_list(city):

@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from etl import compose, pipeline
+from etl import aliases, compose, pipeline
 from etl.kinds.loans import loan_key
-from pledge import aliases, auth, banks, metrics
+from pledge import auth, banks, metrics
 from pledge.reference import load_reference
 from tests import invariants
 from tests.fixtures import USCC_A, USCC_B, USCC_C, xlsx_bytes

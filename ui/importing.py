@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 import pandas as pd
 import streamlit as st
 
-from etl import kinds, pipeline
+from etl import aliases, kinds, pipeline
 from etl import load as loader
 from etl.issues import ParsedFile
-from pledge import aliases, auth, catalogue, metrics
+from pledge import auth, catalogue, metrics
 from ui.database import store
 
 HEADLINE = [m.key for m in catalogue.HEADLINE]

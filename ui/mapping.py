@@ -1,14 +1,14 @@
 """The upload preview's offer to map what the system does not know, once: a district spelling, a bank
 that maps to no head bank, a header of a recognised sheet (etl/unmatched.py finds them). One compact
-form per file; saving writes the aliases (pledge/aliases.py) and parses the upload again at once."""
+form per file; saving writes the aliases (etl/aliases.py) and parses the upload again at once."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from etl import kinds
+from etl import aliases, kinds
 from etl.issues import ParsedFile
-from pledge import aliases, auth
+from pledge import auth
 from pledge.reference import Reference
 from pledge.text import md
 from ui import importing
@@ -37,9 +37,9 @@ def _headers_grouped(items: list[dict]) -> list[dict]:
 
 def _line(label: str, text: str, where: str, options: list, format_func, key: str):
     left, right = st.columns([3, 2], vertical_alignment="center")
-    left.markdown(f"{label} **{md(text)}** · :gray[{md(where)}]")
+    left.markdown(f"{label} **{md(text)}** · {md(where)}")
     return right.selectbox(
-        f"{label}“{text}”映射为", options, format_func=format_func, key=key, label_visibility="collapsed"
+        f"{label}“{md(text)}”映射为", options, format_func=format_func, key=key, label_visibility="collapsed"
     )
 
 

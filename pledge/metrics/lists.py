@@ -61,15 +61,15 @@ def enterprise_loans(con: duckdb.DuckDBPyConnection, uscc: str, district: str | 
     ).df()
 
 
-def current_loan(con: duckdb.DuckDBPyConnection, loan_id: int) -> pd.DataFrame:
+def current_loan(con: duckdb.DuckDBPyConnection, loan_id: int, district: str | None = None) -> pd.DataFrame:
     """One current loan by its number, with the district's name and the batch it came from."""
     return con.execute(
         """SELECT l.loan_id, l.enterprise_name, l.uscc, l.district_code, d.name AS district, l.bank, l.bank_raw,
                   l.amount_yuan::DOUBLE AS amount, l.loan_date, l.first_loan, l.reg_no, l.source,
                   b.id AS batch_id, b.file_name, l.source_sheet, l.source_row
            FROM v_loans l JOIN batches b ON b.id = l.batch_id LEFT JOIN v_districts d ON d.code = l.district_code
-           WHERE l.loan_id = ?""",
-        [loan_id],
+           WHERE l.loan_id = ? AND (?::VARCHAR IS NULL OR l.district_code = ?)""",
+        [loan_id, district, district],
     ).df()
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
+from etl import kinds
 from pledge import banks
 from pledge.auth import audit
 from pledge.reference import BLANK_WORDS, bank_form
@@ -56,8 +57,6 @@ def _clean(text) -> str:
 
 
 def _checked(con: duckdb.DuckDBPyConnection, m: Mapping, new_banks: set[str]) -> Mapping:
-    from etl import kinds  # the file kinds know their fields; pledge does not import etl at load time
-
     alias = bank_form(_clean(m.alias)) if m.what == "bank" else _clean(m.alias)
     if not alias:
         raise AliasRefused("文件中的写法为空，不能保存映射")
@@ -114,8 +113,6 @@ def save(store: Store, mappings: list[Mapping], user: str) -> Saved:
 
 def listing(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Every saved mapping, newest first, in the admin's terms (the header's field by its label)."""
-    from etl import kinds
-
     frame = con.execute(
         """SELECT a.kind, a.alias, a.target, d.name AS district, a.created_by, a.created_at
            FROM reference_aliases a LEFT JOIN v_districts d ON a.kind = 'district' AND d.code = a.target
