@@ -50,8 +50,8 @@ row = batches[batches["id"] == chosen].iloc[0]
 archived = store().path.parent / row["archive_path"] if isinstance(row["archive_path"], str) else None
 left, right = st.columns(2)
 if archived is not None and archived.exists():
-    left.download_button(
-        "下载原始文件", archived.read_bytes(), row["file_name"], icon=":material/download:", key="original"
+    left.download_button(  # read when clicked: the original is not held in the media store before
+        "下载原始文件", archived.read_bytes, row["file_name"], icon=":material/download:", key="original"
     )
 else:
     left.caption("原始文件不在存档中。")

@@ -4,6 +4,7 @@ bank's cumulative file, reads what it replaces and withdraws, confirms, and corr
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -104,4 +105,39 @@ def test_merge_replace_and_correct(setup):
         page.get_by_text("已保存更正").wait_for()
         assert not page_problems(page)
         assert totals(store) == (4, Decimal("23000000.00"))
+        browser.close()
+
+
+def test_downloads_are_built_when_clicked_and_read_back(setup, tmp_path):
+    """The ranking table and the archived original, both deferred until the click: the files that
+    arrive are opened and read."""
+    import io
+
+    import openpyxl
+
+    url, store, _ = setup
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1366, "height": 1000}, accept_downloads=True)
+        log_in(page, url, "analyst", "password-2")
+
+        open_page(page, "区县")
+        with page.expect_download(timeout=60_000) as info:
+            page.get_by_role("button", name="下载排名表（Excel）").click()
+        sheet = openpyxl.load_workbook(io.BytesIO(Path(info.value.path()).read_bytes())).active
+        rows = [[c.value for c in row] for row in sheet.iter_rows()]
+        assert any("东湖区" in [str(v) for v in row] for row in rows), rows
+
+        open_page(page, "导入记录")
+        with store.read() as con:
+            newest = con.execute(
+                "SELECT file_name, archive_path, id FROM batches WHERE archive_path IS NOT NULL ORDER BY id DESC LIMIT 1"
+            ).fetchone()
+        page.get_by_label("选择批次").click()  # the newest batches are corrections by hand, without a file
+        page.get_by_role("option", name=f"第{newest[2]}批 ｜ {newest[0]} ｜ 有效").click()
+        wait_until_drawn(page)
+        with page.expect_download(timeout=60_000) as info:
+            page.get_by_role("button", name="下载原始文件").click()
+        assert info.value.suggested_filename == newest[0]
+        assert Path(info.value.path()).read_bytes() == (store.path.parent / newest[1]).read_bytes()
         browser.close()

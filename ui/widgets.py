@@ -59,9 +59,11 @@ def side_by_side(count: int = 2, spec=None):
 def xlsx_download(
     sheets: dict[str, pd.DataFrame], file_name: str, label: str = "下载 Excel", key: str | None = None
 ) -> None:
+    # Built when clicked (not on every rerun), and so not held in the server's media store, reachable
+    # by its URL, until the user asks for it.
     st.download_button(
         label,
-        data=xlsx_bytes(sheets),
+        data=lambda: xlsx_bytes(sheets),
         file_name=file_name,
         icon=":material/download:",
         key=key,
