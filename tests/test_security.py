@@ -102,7 +102,12 @@ def test_a_client_cannot_clear_the_servers_caches():
     hardening.refuse_remote_cache_clearing()
     message = BackMsg()
     message.clear_cache = True
-    session = AppSession.__new__(AppSession)  # only the dispatch on the message type is exercised
+
+    class Bare(AppSession):  # only the dispatch on the message type is exercised
+        def __del__(self) -> None:
+            pass
+
+    session = Bare.__new__(Bare)
     session._session_state = {}  # type: ignore[assignment]
     AppSession.handle_backmsg(session, message)
     cached(1)
