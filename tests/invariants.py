@@ -76,11 +76,12 @@ def _misplaced_current(con: duckdb.DuckDBPyConnection) -> list[tuple]:
     counts unless a newer active replacing report of its source covers its loan date or a newer
     active withdrawal names its key; the newest counting row of a key is its current row."""
     active = {b for (b,) in _rows(con, "SELECT id FROM batches WHERE status = 'active'")}
-    reports = [
-        r
-        for r in _rows(con, "SELECT batch_id, source, period_start, period_end FROM batch_reports WHERE replaces")
-        if r[0] in active
-    ]
+    reports: dict[str, list[tuple]] = {}
+    for batch, source, start, end in _rows(
+        con, "SELECT batch_id, source, period_start, period_end FROM batch_reports WHERE replaces"
+    ):
+        if batch in active:
+            reports.setdefault(source, []).append((batch, start, end))
     withdrawn: dict[str, list[int]] = {}
     for batch, key in _rows(con, "SELECT batch_id, loan_key FROM loan_withdrawals"):
         if batch in active:
@@ -94,7 +95,7 @@ def _misplaced_current(con: duckdb.DuckDBPyConnection) -> list[tuple]:
             current[key] = loan_id
         if batch not in active:
             continue
-        covered = any(b > batch and s == source and start <= day <= end for b, s, start, end in reports)
+        covered = any(b > batch and start <= day <= end for b, start, end in reports.get(source, ()))
         taken_back = any(b > batch for b in withdrawn.get(key, []))
         if not covered and not taken_back:
             expected[key] = loan_id  # rows come in loan_id order: the last one is the newest
