@@ -121,3 +121,29 @@ def open_page(page, name: str, timeout_ms: int = 30_000) -> None:
     """Click a page in the navigation and wait until it has drawn."""
     page.get_by_role("link", name=name).click()
     wait_until_drawn(page, timeout_ms)
+
+
+def pick(page, label: str, option: str) -> None:
+    """Choose an option of a select box by its (possibly hidden) label; the list can close again
+    while the page settles, so retry; then wait until the box shows the choice."""
+    import re
+
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    box = page.locator('[data-testid="stSelectbox"]').filter(has=page.get_by_role("combobox", name=label))
+    choice = page.locator('[role="option"]').filter(has_text=re.compile(f"^{re.escape(option)}$"))
+    for _ in range(5):
+        box.get_by_role("button", name="Open").click()
+        try:
+            choice.click(timeout=3_000)
+            break
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+    else:
+        raise AssertionError(f"{label}: no option {option!r}")
+    page.wait_for_function(
+        """([label, option]) => Array.from(document.querySelectorAll('input[role="combobox"]'))
+        .some(box => (box.getAttribute('aria-label') || '').startsWith(label) && box.value === option)""",
+        arg=[label, option],
+    )
+    wait_until_drawn(page)

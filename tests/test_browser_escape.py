@@ -12,7 +12,7 @@ import re
 import pytest
 
 from pledge.text import WORD_JOINER
-from tests.browser import page_problems, running_app, wait_until_drawn
+from tests.browser import page_problems, pick, running_app, wait_until_drawn
 from tests.fixtures import write, xlsx_bytes
 from tests.payloads import (
     ADMIN,
@@ -189,27 +189,6 @@ TITLES = {
 def go(page, link: str) -> None:
     page.get_by_role("link", name=link, exact=True).click()
     page.locator("h1").filter(has_text=re.compile(f"^{TITLES[link]}$")).wait_for()
-    wait_until_drawn(page)
-
-
-def pick(page, label: str, option: str) -> None:
-    """Choose an option of a select box; the list can close again while the page settles: retry."""
-    box = page.locator('[data-testid="stSelectbox"]').filter(has=page.get_by_role("combobox", name=label))
-    choice = page.locator('[role="option"]').filter(has_text=re.compile(f"^{re.escape(option)}$"))
-    for _ in range(5):
-        box.get_by_role("button", name="Open").click()
-        try:
-            choice.click(timeout=3_000)
-            break
-        except playwright_api.TimeoutError:
-            page.keyboard.press("Escape")
-    else:
-        raise AssertionError(f"{label}: no option {option!r}")
-    page.wait_for_function(
-        """([label, option]) => Array.from(document.querySelectorAll('input[role="combobox"]'))
-        .some(box => (box.getAttribute('aria-label') || '').startsWith(label) && box.value === option)""",
-        arg=[label, option],
-    )
     wait_until_drawn(page)
 
 

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from pledge import auth
-from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, page_problems, running_app, wait_until_drawn
+from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, page_problems, pick, running_app, wait_until_drawn
 from tests.fixtures import USCC_B, USCC_C, city_in, write, xlsx_bytes
 
 pytestmark = pytest.mark.browser
@@ -32,20 +32,6 @@ def setup(tmp_path_factory):
     ledger = write(folder, "6月邮储台账.xlsx", xlsx_bytes(LEDGER))
     with running_app(store.path) as url:
         yield url, ledger
-
-
-def choose(page, label: str, option: str) -> None:
-    """Open a select box by its (hidden) label and pick an option; retry if the list closes."""
-    box = page.locator('[data-testid="stSelectbox"]').filter(has=page.get_by_role("combobox", name=label))
-    choice = page.locator('[role="option"]').filter(has_text=re.compile(f"^{re.escape(option)}$"))
-    for _ in range(5):
-        box.get_by_role("button", name="Open").click()
-        try:
-            choice.click(timeout=3_000)
-            return
-        except playwright_api.TimeoutError:
-            page.keyboard.press("Escape")
-    raise AssertionError(f"{label}: no option {option!r}")
 
 
 def bank_row(page, bank: str) -> list[str]:
@@ -80,8 +66,8 @@ def test_an_unknown_bank_is_mapped_in_the_preview_and_counted_for_its_head_bank(
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "upload-mapping-form.png"), full_page=True)
 
-        choose(page, f"银行“{BANK}”映射为", "中国邮政储蓄银行")
-        choose(page, "区县“老城片区”映射为", "西山区")
+        pick(page, f"银行“{BANK}”映射为", "中国邮政储蓄银行")
+        pick(page, "区县“老城片区”映射为", "西山区")
         page.get_by_role("button", name="保存映射并重新检查").click()
         page.get_by_text("已保存2项映射").wait_for()
         wait_until_drawn(page)
