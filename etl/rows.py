@@ -47,7 +47,16 @@ class Collector:
         shown = None if value is None else to_text(value)
         self.parsed.issues.append(Issue(severity, message, sheet, self.rows.row[i], header, shown))
 
-    def column(self, name: str, fn, required: bool = False, *, soft: bool = False, tags: list | None = None) -> list:
+    def column(
+        self,
+        name: str,
+        fn,
+        required: bool = False,
+        *,
+        soft: bool = False,
+        soft_note: str = "该列不参与统计，已留空",
+        tags: list | None = None,
+    ) -> list:
         """Normalise one field over all rows; failures become errors on their cells.
 
         A Guess becomes its value and a warning on the cell. `soft`: a column no figure uses (term,
@@ -67,7 +76,7 @@ class Collector:
             values, failures = apply_unique(list(zip(raw, tags)), lambda pair: fn(*pair))
         for i, message in failures.items():
             if soft:
-                self.add(WARNING, i, name, f"{message}；该列不参与统计，已留空", raw[i])
+                self.add(WARNING, i, name, f"{message}；{soft_note}", raw[i])
             else:
                 self.add(ERROR, i, name, message, raw[i])
         for i, value in enumerate(values):

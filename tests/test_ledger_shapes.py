@@ -415,3 +415,16 @@ def test_a_bank_sheet_as_sent_loads_unedited(store, tmp_path):
     assert [p[0] for p in patents] == sorted(
         p.removeprefix("ZL") for p in (PATENT_INVENTION, PATENT_INVENTION_2, UTILITY)
     )
+
+
+def test_a_customer_type_that_is_not_about_first_loans_warns_and_counts_no_first_loan():
+    header = ["客户名称", "统一社会信用代码", "所属区县", "贷款银行", "放款金额(万元)", "放款日期", "客户类型"]
+    rows = [
+        header,
+        ["甲科技有限公司", USCC_A, "东湖区", "工行东湖支行", 500, "2026-03-10", "企业"],
+        ["乙材料股份有限公司", USCC_B, "西山区", "建行西山支行", 300, "2026-04-02", "首贷户"],
+    ]
+    parsed = parse(xlsx_bytes(rows))
+    assert parsed.ok, messages(parsed.issues)
+    assert list(parsed.table["first_loan"]) == [False, True]
+    assert [(w.row, w.column) for w in parsed.warnings if "按非首贷计" in w.message] == [(2, "客户类型（G列）")]

@@ -207,7 +207,19 @@ class Loans(FileKind):
         count = c.column("patent_count", normalise.optional_count, soft=True)
         term = c.column("term_months", normalise.term_months, soft=True)
         rate = c.column("rate_pct", normalise.interest_rate, soft=True)
-        first = c.column("first_loan", normalise.yes_no) if "first_loan" in rows.cells else [False] * n
+        # 客户类型 says 首贷户 / 续贷户 in some banks' files and 企业 / 个体工商户 in others: only a
+        # 是否首贷 column blocks on a value that is neither; under 客户类型 it is a warning, not 首贷.
+        by_type = any(f == "first_loan" and h.startswith("客户类型") for (_, f), h in rows.headers.items())
+        first = (
+            [
+                bool(x)
+                for x in c.column(
+                    "first_loan", normalise.yes_no, soft=by_type, soft_note="不是首贷户或续贷户，按非首贷计"
+                )
+            ]
+            if "first_loan" in rows.cells
+            else [False] * n
+        )
         subsidy = (
             money(rows, c, parsed, self.spec.field("subsidy"), normalise.optional_money_yuan)
             if "subsidy" in rows.cells
