@@ -18,7 +18,7 @@ import pandas as pd
 
 from etl import plausible
 from etl.issues import ParsedFile
-from etl.reports import Report, as_chosen, source_label, span_label
+from etl.reports import Report, as_chosen, span_label
 
 # How a row changes the loan it is, in the order a preview names them.
 NEW, UNCHANGED = "新增", "未变"
@@ -237,4 +237,4 @@ def _replaced_batches(con: duckdb.DuckDBPyConnection, batch_ids: list, source: s
     return [(bid, name, span_label(start, end)) for bid, name, start, end in rows]
 
 
-__all__ = ["CHANGES", "NEW", "UNCHANGED", "Plan", "SourcePlan", "resolve", "source_label"]
+__all__ = ["CHANGES", "NEW", "UNCHANGED", "Plan", "SourcePlan", "resolve"]
