@@ -141,3 +141,42 @@ def test_downloads_are_built_when_clicked_and_read_back(setup, tmp_path):
         assert info.value.suggested_filename == newest[0]
         assert Path(info.value.path()).read_bytes() == (store.path.parent / newest[1]).read_bytes()
         browser.close()
+
+
+def test_keep_apart_and_withdraw_in_the_browser(setup, tmp_path):
+    """The other two buttons of 贷款核对: 不是重复 stops listing a pair; 撤回此笔贷款 with a reason
+    takes one loan out of the figures."""
+    url, store, _ = setup
+    late = xlsx_bytes(
+        [
+            ["西山区2026年1-9月知识产权质押融资台账"],
+            ["企业名称", "统一社会信用代码", "区县", "贷款银行", "质押登记号", "贷款金额(万元)", "放款日期"],
+            ["乙材料有限公司", uscc(2), "西山区", "江苏银行西山支行", "Y2026990000777", 850, "2026-03-25"],
+        ]
+    )
+    parsed, result = pipeline.import_path(store, write(tmp_path, "西山区.xlsx", late), user="setup")
+    assert result is not None, [str(e) for e in parsed.errors]
+    before = totals(store)
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1366, "height": 1000})
+        log_in(page, url, "analyst", "password-2")
+        open_page(page, "贷款核对")
+        page.get_by_text("第1组").wait_for()  # 乙's 850万 of 3月20日 (bank) and 3月25日 (district)
+        page.get_by_role("button", name="不是重复").click()
+        page.get_by_text("已确认为不同的贷款").wait_for()
+        assert page.get_by_text("第1组").count() == 0
+        assert totals(store) == before
+
+        with store.read() as con:
+            (loan_id,) = con.execute("SELECT loan_id FROM v_loans WHERE reg_no = 'Y2026990000777'").fetchone()
+        page.get_by_label("贷款编号（企业页面“全部贷款”表中的编号）").fill(str(loan_id))
+        page.keyboard.press("Enter")
+        page.get_by_label("原因（必填）").wait_for()
+        page.get_by_label("原因（必填）").fill("区县重复报送")
+        page.get_by_role("button", name="撤回此笔贷款").click()
+        page.get_by_text(f"已撤回编号{loan_id}的贷款").wait_for()
+        assert not page_problems(page)
+        browser.close()
+    count, amount = totals(store)
+    assert (count, amount) == (before[0] - 1, before[1] - Decimal("8500000.00"))
