@@ -38,34 +38,36 @@ def cmd_suspects(args, store: Store) -> int:
     return 0
 
 
-def cmd_merge(args, store: Store) -> int:
+def _act(action, said) -> int:
+    """Run one correction; print what it did, or why it was refused (exit 1)."""
     try:
-        batch = corrections.merge_loans(store, args.ids[0], args.ids[1:], user=args.user)
+        done = action()
     except LoadRefused as refused:
         print(f"✘ {refused}")
         return 1
-    print(f"✔ 已合并：保留编号{args.ids[0]}，撤回{len(args.ids) - 1}笔（第{batch}批，可撤销）")
+    print(f"✔ {said(done)}")
     return 0
+
+
+def cmd_merge(args, store: Store) -> int:
+    return _act(
+        lambda: corrections.merge_loans(store, args.ids[0], args.ids[1:], user=args.user),
+        lambda batch: f"已合并：保留编号{args.ids[0]}，撤回{len(args.ids) - 1}笔（第{batch}批，可撤销）",
+    )
 
 
 def cmd_keep(args, store: Store) -> int:
-    try:
-        corrections.keep_apart(store, args.ids, user=args.user)
-    except LoadRefused as refused:
-        print(f"✘ {refused}")
-        return 1
-    print(f"✔ 已确认编号{'、'.join(map(str, args.ids))}是不同的贷款，不再列为疑似重复")
-    return 0
+    return _act(
+        lambda: corrections.keep_apart(store, args.ids, user=args.user),
+        lambda _: f"已确认编号{'、'.join(map(str, args.ids))}是不同的贷款，不再列为疑似重复",
+    )
 
 
 def cmd_withdraw(args, store: Store) -> int:
-    try:
-        batch = corrections.withdraw_loans(store, [args.id], args.reason, user=args.user)
-    except LoadRefused as refused:
-        print(f"✘ {refused}")
-        return 1
-    print(f"✔ 已撤回编号{args.id}的贷款（第{batch}批，可撤销）")
-    return 0
+    return _act(
+        lambda: corrections.withdraw_loans(store, [args.id], args.reason, user=args.user),
+        lambda batch: f"已撤回编号{args.id}的贷款（第{batch}批，可撤销）",
+    )
 
 
 def add_commands(sub, common: argparse.ArgumentParser) -> None:

@@ -168,6 +168,11 @@ def test_near_duplicates_are_listed_merged_and_kept_apart_by_the_cli(store, tmp_
     assert kept_apart.returncode == 0, kept_apart.stdout
     assert json.loads(run("suspects", "--json", db=store.path).stdout) == []
     assert totals(store) == (5, Decimal("33000000.00"))
+    refused = run("withdraw", str(loans[1]["id"]), "--reason", "", db=store.path)
+    assert refused.returncode == 1 and "原因" in refused.stdout
+    withdrawn = run("withdraw", str(loans[1]["id"]), "--reason", "区县重复报送", db=store.path)
+    assert withdrawn.returncode == 0 and "已撤回" in withdrawn.stdout, withdrawn.stdout
+    assert totals(store) == (4, Decimal("28000000.00"))
 
 
 def test_one_loan_is_edited_and_withdrawn_as_small_batches_that_undo(store, tmp_path):
