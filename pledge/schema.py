@@ -338,8 +338,56 @@ def _v8(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(_V8)
 
 
+_V9 = """
+-- 登记核对 and 贷后 (issue 11): CNIPA pledge registrations and the optional after-loan ledger columns.
+SELECT 1;
+"""
+
+
+def _v9(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(_V9)
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+_V10 = """
+-- 贴息 (issue 10): subsidy policies, the LPR table, claims and their workflow.
+SELECT 1;
+"""
+
+
+def _v10(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(_V10)
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+_V11 = """
+-- 增量扩面 (issue 12): the enterprise roster, matchmaking events, financing demands, pushes.
+SELECT 1;
+"""
+
+
+def _v11(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(_V11)
+
+
 # Append new migrations; never edit one that has shipped.
-MIGRATIONS: list[Callable[[duckdb.DuckDBPyConnection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8]
+MIGRATIONS: list[Callable[[duckdb.DuckDBPyConnection], None]] = [
+    _v1,
+    _v2,
+    _v3,
+    _v4,
+    _v5,
+    _v6,
+    _v7,
+    _v8,
+    _v9,
+    _v10,
+    _v11,
+]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
