@@ -331,7 +331,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = users.add_parser("add", parents=[common], help="添加用户（密码从标准输入读取，或交互输入）")
     p.add_argument("name")
     p.add_argument("--role", choices=list(auth.ROLES), required=True)
-    p.add_argument("--district", help="限定查看某一区县（仅 viewer）")
+    p.add_argument("--district", help="限定某一区县（viewer：只看本区县；analyst：只看本区县并办理本区县的贴息初审）")
     p.set_defaults(func=cmd_users)
     for action, text in (("passwd", "修改密码"), ("remove", "删除用户"), ("unlock", "解除连续输错密码后的登录锁定")):
         p = users.add_parser(action, parents=[common], help=text)

@@ -735,6 +735,9 @@ def build_demo(
             problems = "\n".join(str(issue) for issue in parsed.errors[:20])
             more = f"\n……共{len(parsed.errors)}处错误" if len(parsed.errors) > 20 else ""
             raise RuntimeError(f"演示数据文件 {path.name} 未通过校验，未导入：\n{problems}{more}")
+    from etl import demo_subsidy
+
+    subsidy = demo_subsidy.build(store, folder, city.today, seed)
     with store.write() as con:
         set_meta(con, "demo", CITY)
     with store.read() as con:
@@ -746,6 +749,7 @@ def build_demo(
         "files": [p.name for p in files],
         "loans": loaded,
         "generated_loans": len(city.loans),
+        "subsidy_claims": subsidy["claims"],
         "years": city.years,
         "seconds": {
             "generate": round(generated - checked, 3),

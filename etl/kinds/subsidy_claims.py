@@ -198,7 +198,7 @@ class SubsidyClaims(FileKind):
         patents: list[list[tuple[str, str]]] = [[] for _ in range(n)]
         for i, cell in enumerate(rows.cells.get("patent_numbers", [])):
             try:
-                patents[i] = normalise.patent_numbers(cell)
+                patents[i] = normalise.patent_numbers(cell, "混合")  # trademarks may be listed as bare numbers
             except Invalid as problem:
                 c.add(ERROR, i, "patent_numbers", str(problem), cell)
         keys: list[str | None] = []

@@ -50,6 +50,7 @@ from pledge.metrics.series import (
     new_in_months,
     year_end_projection,
 )
+from pledge.subsidy.figures import lpr_rates, policy_table, policy_years
 
 # Reads that carry no figure of any district: the same for every viewer.
 CITY_WIDE_OK = frozenset(
@@ -63,6 +64,9 @@ CITY_WIDE_OK = frozenset(
         targets_grid,
         district_list,
         bank_aliases,
+        policy_years,  # 贴息: the policy and the LPR are published rules, not figures
+        policy_table,
+        lpr_rates,
     }
 )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pledge.auth import User, audit
+from pledge.auth import User
 from pledge.store import Store
 from pledge.subsidy import figures
 from pledge.subsidy.figures import RETURNED, STATES
@@ -57,31 +57,37 @@ def move(store: Store, user: User, year: int, keys: list[str], to: str, reason: 
         raise MoveRefused("没有选择申报")
     now = dt.datetime.now().replace(microsecond=0)
     with store.write() as con:
-        frame = figures.claim_awards(con, year)
-        frame = frame[frame["claim_key"].isin(keys)]
+        frame = con.execute(
+            """SELECT c.claim_key, c.enterprise_name, c.uscc, c.bank, c.district_code,
+                      c.amount_yuan::DOUBLE / 1e4 AS amount_wan, coalesce(s.state, '已受理') AS state,
+                      s.award_yuan::DOUBLE / 1e4 AS fixed_wan
+               FROM v_subsidy_claims c LEFT JOIN v_subsidy_claim_state s USING (year, claim_key)
+               WHERE c.year = ? AND c.claim_key IN (SELECT unnest(?::VARCHAR[]))""",
+            [year, sorted(set(keys))],
+        ).df()
         if len(frame) != len(set(keys)):
             raise MoveRefused("所选申报已不存在（可能已被撤销导入），请刷新页面")
         for row in frame.itertuples(index=False):
             why = refusal(user, row.state, to, row.district_code)
             if why:
                 raise MoveRefused(f"{row.enterprise_name}：{why}")
+        awards: dict[str, float] = {}
+        if to == "已核定":  # the award computed now is the one approved, and stays
+            computed = figures.claim_awards(con, year)
+            awards = dict(zip(computed["claim_key"], computed["computed_wan"].fillna(0.0)))
+        elif to == "已拨付":
+            awards = dict(zip(frame["claim_key"], frame["fixed_wan"].fillna(0.0)))
+        states, lines = [], []
         for row in frame.itertuples(index=False):
-            award = None
-            if to == "已核定":
-                award = round(float(row.computed_wan if row.computed_wan == row.computed_wan else 0.0) * 10_000, 2)
-            elif to == "已拨付":
-                award = round(float(row.award_wan) * 10_000, 2)
-            con.execute(
-                """INSERT INTO subsidy_claim_states (year, claim_key, state, reason, user_name, changed_at, award_yuan)
-                   VALUES (?, ?, ?, ?, ?, ?, ?)""",
-                [year, row.claim_key, to, reason or None, user.name, now, award],
-            )
+            award = round(awards[row.claim_key] * 10_000, 2) if row.claim_key in awards else None
+            states.append([year, row.claim_key, to, reason or None, user.name, now, award])
             amount = f"，金额{award / 10_000:,.2f}万元" if award is not None else ""
-            audit(
-                con,
-                user.name,
-                f"贴息申报{to}",
-                f"{year}年 {row.enterprise_name}（{row.uscc}）{row.bank} 贷款{row.amount_wan:,.2f}万元{amount}"
-                + (f"；原因：{reason}" if reason else ""),
-            )
+            detail = f"{year}年 {row.enterprise_name}（{row.uscc}）{row.bank} 贷款{row.amount_wan:,.2f}万元{amount}"
+            lines.append([now, user.name, f"贴息申报{to}", detail + (f"；原因：{reason}" if reason else "")])
+        con.executemany(
+            """INSERT INTO subsidy_claim_states (year, claim_key, state, reason, user_name, changed_at, award_yuan)
+               VALUES (?, ?, ?, ?, ?, ?, ?)""",
+            states,
+        )
+        con.executemany("INSERT INTO audit_log VALUES (?, ?, ?, ?)", lines)  # as pledge.auth.audit writes it
     return len(frame)
