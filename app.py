@@ -26,7 +26,7 @@ DASHBOARDS = [
     st.Page("app_pages/banks.py", title="质权人", icon=":material/account_balance:"),
 ]
 BULLETIN = st.Page("app_pages/bulletin.py", title="月度通报", icon=":material/article:")
-SUBSIDY = st.Page("app_pages/subsidy.py", title="贴息", icon=":material/savings:")
+SUBSIDY = st.Page("app_pages/subsidy.py", title="贴息审核", icon=":material/savings:")
 SUBSIDY_POLICY = st.Page("app_pages/subsidy_policy.py", title="贴息政策", icon=":material/policy:")
 ANALYST = [
     st.Page("app_pages/upload.py", title="数据导入", icon=":material/upload_file:"),

@@ -26,7 +26,7 @@ from ui.data import query
 from ui.database import store
 
 user = session.require("viewer")
-st.title("贴息")
+st.title("贴息审核与预算")
 this_year = dt.date.today().year
 known = query(policy_years)
 years = sorted({this_year, this_year - 1, *known}, reverse=True)
@@ -122,38 +122,48 @@ with review:
     )
 
     st.subheader("办理")
+
+    def act(keys: list[str], action: str, reason: str) -> None:
+        """The move, checked again on the server (workflow.move), then a fresh page."""
+        try:
+            moved = workflow.move(store(), user, year, keys, action, reason)
+        except workflow.MoveRefused as refused:
+            st.error(md(str(refused)))
+        else:
+            st.session_state["subsidy_moved"] = f"已将{moved}笔申报办理为“{action}”"
+            st.session_state.pop("subsidy_reason", None)
+            st.rerun()
+
     labels = {
         row.claim_key: f"{row.order}. {row.enterprise_name}｜{row.bank}｜{row.amount_wan:,.2f}万元｜{row.state}"
         for row in shown.itertuples(index=False)
     }
-    picked = st.multiselect(
-        "选择申报", list(labels), format_func=labels.get, key="subsidy_pick", placeholder="选择一笔或多笔"
+    key = st.selectbox(
+        "申报", list(labels), index=None, format_func=labels.get, key="subsidy_pick", placeholder="选择一笔申报"
     )
-    if picked:
-        rows = shown[shown["claim_key"].isin(picked)]
-        possible = set.intersection(*(set(workflow.targets(s)) for s in rows["state"]))
-        allowed = [t for t in [*STATES, RETURNED] if t in possible]
-        if len(picked) == 1:
-            one = rows.iloc[0]
-            st.markdown(f"**{md(one['enterprise_name'])}**：{md(one['说明'])}")
-            history = query(claim_history, year, one["claim_key"])
-            if len(history):
-                widgets.table(history)
-        if not allowed:
-            st.info("所选申报的状态不同，没有可一并办理的下一步；请分开选择。")
-        else:
+    if key is not None:
+        one = shown[shown["claim_key"] == key].iloc[0]
+        st.markdown(f"**{md(one['enterprise_name'])}**：{md(one['说明'])}")
+        history = query(claim_history, year, key)
+        if len(history):
+            widgets.table(history)
+        allowed = workflow.targets(one["state"])
+        if allowed:
             action = st.selectbox("办理为", allowed, key="subsidy_action")
             reason = st.text_input("原因或意见（退回必填）", key="subsidy_reason")
             if st.button("确认办理", type="primary", key="subsidy_move"):
-                try:
-                    moved = workflow.move(store(), user, year, picked, action, reason)
-                except workflow.MoveRefused as refused:
-                    st.error(md(str(refused)))
-                else:
-                    st.session_state["subsidy_moved"] = f"已将{moved}笔申报办理为“{action}”"
-                    for key in ("subsidy_pick", "subsidy_reason"):
-                        st.session_state.pop(key, None)
-                    st.rerun()
+                act([key], action, reason)
+    with st.expander("批量办理（当前筛选出的申报）"):
+        present = [s for s in [*STATES, RETURNED] if s in set(shown["state"]) and workflow.targets(s)]
+        if not present:
+            st.caption("筛选出的申报没有可办理的下一步。")
+        else:
+            from_state = st.selectbox("处于", present, key="batch_from")
+            batch = shown[shown["state"] == from_state]["claim_key"].tolist()
+            to_state = st.selectbox("办理为", workflow.targets(from_state), key="batch_to")
+            batch_reason = st.text_input("原因或意见（退回必填）", key="batch_reason")
+            if st.button(f"将这{len(batch)}笔一并办理", key="batch_move"):
+                act(batch, to_state, batch_reason)
     if "subsidy_moved" in st.session_state:
         st.success(st.session_state.pop("subsidy_moved"))
 

@@ -53,7 +53,7 @@ with st.form(f"policy_form_{year}"):
             options = list(param.choices) if param.required else ["", *param.choices]
             chosen = column.selectbox(
                 label, options, index=options.index(given) if given in options else 0, help=param.note,
-                key=f"policy_{year}_{param.key}",
+                key=f"policy_{year}_{param.key}", format_func=lambda o: o or "（不设）",
             )  # fmt: skip
             typed[param.key] = chosen or None
         else:
