@@ -131,13 +131,17 @@ with review:
             st.error(md(str(refused)))
         else:
             st.session_state["subsidy_moved"] = f"已将{moved}笔申报办理为“{action}”"
-            st.session_state.pop("subsidy_reason", None)
+            st.session_state["subsidy_keep"] = st.session_state.get("subsidy_pick")
+            for done in ("subsidy_reason", "batch_reason"):
+                st.session_state.pop(done, None)
             st.rerun()
 
     labels = {
         row.claim_key: f"{row.order}. {row.enterprise_name}｜{row.bank}｜{row.amount_wan:,.2f}万元｜{row.state}"
         for row in shown.itertuples(index=False)
     }
+    if st.session_state.get("subsidy_keep") in labels:  # the claim just moved stays chosen (its label changed)
+        st.session_state["subsidy_pick"] = st.session_state.pop("subsidy_keep")
     key = st.selectbox(
         "申报", list(labels), index=None, format_func=labels.get, key="subsidy_pick", placeholder="选择一笔申报"
     )
@@ -149,7 +153,7 @@ with review:
             widgets.table(history)
         allowed = workflow.targets(one["state"])
         if allowed:
-            action = st.selectbox("办理为", allowed, key="subsidy_action")
+            action = st.selectbox("办理为", allowed, key=f"subsidy_action_{one['state']}")  # fresh for each state
             reason = st.text_input("原因或意见（退回必填）", key="subsidy_reason")
             if st.button("确认办理", type="primary", key="subsidy_move"):
                 act([key], action, reason)

@@ -4,6 +4,7 @@ undoable import) and the 1-year LPR table. City-wide analysts and admins only.""
 from __future__ import annotations
 
 import datetime as dt
+import zlib
 
 import streamlit as st
 
@@ -41,6 +42,18 @@ if not any(v for k, v in values.items() if k != "year"):
         }
 start = st.session_state.get(f"policy_start_{year}", values)
 
+
+def saved(message: str) -> None:
+    st.session_state.pop(f"policy_start_{year}", None)
+    st.session_state["policy_saved"] = message
+    st.rerun()
+
+
+# The form's widgets are named after the values they start from: a saved or uploaded policy (or a
+# copied one) gives fresh widgets showing it, where the browser would otherwise keep what was typed.
+form_id = zlib.crc32(repr(sorted(start.items())).encode())
+
+
 st.caption("金额单位为万元，比例为%。留空表示不设该项限制。保存后形成一批导入记录，可在“导入记录”中撤销。")
 with st.form(f"policy_form_{year}"):
     typed: dict[str, str | None] = {}
@@ -53,11 +66,13 @@ with st.form(f"policy_form_{year}"):
             options = list(param.choices) if param.required else ["", *param.choices]
             chosen = column.selectbox(
                 label, options, index=options.index(given) if given in options else 0, help=param.note,
-                key=f"policy_{year}_{param.key}", format_func=lambda o: o or "（不设）",
+                key=f"policy_{year}_{form_id}_{param.key}", format_func=lambda o: o or "（不设）",
             )  # fmt: skip
             typed[param.key] = chosen or None
         else:
-            typed[param.key] = column.text_input(label, given or "", help=param.note, key=f"policy_{year}_{param.key}")
+            typed[param.key] = column.text_input(
+                label, given or "", help=param.note, key=f"policy_{year}_{form_id}_{param.key}"
+            )
     submitted = st.form_submit_button("保存政策", type="primary", icon=":material/save:")
 if submitted:
     parsed, result = save_policy(store(), year, typed, user.name)
@@ -65,9 +80,7 @@ if submitted:
         st.error("政策参数有误，未保存：")
         widgets.table(issues_frame(parsed))
     else:
-        st.session_state.pop(f"policy_start_{year}", None)
-        st.session_state["policy_saved"] = f"已保存{year}年贴息政策（第{result.batch_id}批）"
-        st.rerun()
+        saved(f"已保存{year}年贴息政策（第{result.batch_id}批）")
 if "policy_saved" in st.session_state:
     st.success(st.session_state.pop("policy_saved"))
 
@@ -87,8 +100,7 @@ if upload is not None and right.button("导入参数表", key="policy_import"):
         st.error("参数表有误，未导入：")
         widgets.table(issues_frame(parsed))
     else:
-        st.session_state["policy_saved"] = f"已导入{year}年贴息政策参数表（第{result.batch_id}批）"
-        st.rerun()
+        saved(f"已导入{year}年贴息政策参数表（第{result.batch_id}批）")
 
 st.subheader("1年期贷款市场报价利率（LPR）")
 rates = query(lpr_rates)
@@ -109,4 +121,7 @@ with st.form("lpr_form", clear_on_submit=True):
         else:
             with store().write() as con:
                 lpr.add(con, day, float(rate), user.name)
-            st.success(f"已记录{formats.date_cn(day)}起1年期LPR {rate:.2f}%")
+            st.session_state["lpr_added"] = f"已记录{formats.date_cn(day)}起1年期LPR {rate:.2f}%"
+            st.rerun()
+if "lpr_added" in st.session_state:
+    st.success(st.session_state.pop("lpr_added"))

@@ -126,6 +126,7 @@ def test_policy_form_sheet_round_trip_and_lpr(app):
     page.get_by_text(f"已导入{YEAR}年贴息政策参数表").wait_for()
     with store.read() as con:
         assert figures.policy_for(con, YEAR).budget_wan == 30
+    assert page.get_by_label("年度预算(万元)（可空）", exact=True).input_value() == "30"  # the form shows it
 
     page.locator('[data-testid="stDateInput"] input').fill("2025-06-20")
     page.keyboard.press("Tab")  # Enter would submit the form before the date is taken
@@ -133,6 +134,7 @@ def test_policy_form_sheet_round_trip_and_lpr(app):
     page.keyboard.press("Tab")
     page.get_by_role("button", name="添加LPR").click()
     page.get_by_text("已记录2025年6月20日起1年期LPR 3.00%").wait_for()
+    page.get_by_text("2025年6月20日", exact=True).wait_for(state="attached")  # in the (canvas) table
     wait_until_drawn(page)
     assert not page_problems(page)
     ARTIFACTS.mkdir(exist_ok=True)
@@ -159,9 +161,10 @@ def test_a_claim_walks_from_received_to_paid(app):
 
     city = signed_in(browser, url, "city")
     open_page(city, "贴息审核")
-    for state, step in zip(["区县初审", *STEPS], STEPS):
-        pick(city, "申报", CLAIM.replace("已受理", state))
-        pick(city, "办理为", step)
+    pick(city, "申报", CLAIM.replace("已受理", "区县初审"))
+    for step in STEPS:  # the claim stays chosen, and its next state is the one offered first
+        wait_until_drawn(city)
+        assert city.get_by_role("combobox", name="办理为").input_value() == step
         city.get_by_role("button", name="确认办理").click()
         city.get_by_text(f"已将1笔申报办理为“{step}”").wait_for()
     with store.read() as con:
