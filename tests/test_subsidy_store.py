@@ -14,7 +14,7 @@ import pytest
 
 from etl import cli, pipeline
 from etl import load as loader
-from etl.issues import ParsedFile
+from etl.issues import LoadRefused, ParsedFile
 from etl.parse import parse_file
 from etl.subsidy_templates import claims_template, policy_template
 from pledge.auth import User
@@ -166,6 +166,9 @@ def test_workflow_rules_are_enforced_and_logged(subsidised):
     assert audits == 6
     assert list(public["企业名称"]) == ["甲科技有限公司"] and list(payments["状态"]) == ["已拨付"]
     assert budget["paid_wan"] == pytest.approx(frame.loc["R:R1", "award_wan"]) and budget["returned_claims"] == 1
+    first_batch = next(iter(frame["batch_id"]))
+    with pytest.raises(LoadRefused, match="已有申报核定或拨付"):  # 甲's paid claim came with it
+        loader.undo(subsidised, int(first_batch), user="测试")
     # The returned claim sent again is received again; undoing that batch returns it.
     _, again = load_file(subsidised, "补报.xlsx", xlsx_bytes([CLAIMS[0], HEADER, CLAIMS[5]]))
     with subsidised.read() as con:

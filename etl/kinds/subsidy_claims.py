@@ -14,7 +14,7 @@ import pandas as pd
 
 from etl import normalise
 from etl.columns import Field, Kind
-from etl.issues import ERROR, WARNING, Issue, ParsedFile
+from etl.issues import ERROR, WARNING, Issue, LoadRefused, ParsedFile
 from etl.kinds.base import Context, FileKind
 from etl.kinds.loans import MAX_LOAN_YUAN, loan_key
 from etl.normalise import Invalid, to_text
@@ -310,6 +310,17 @@ class SubsidyClaims(FileKind):
         for statement in _RECOMPUTE_CURRENT:
             con.execute(statement)
         return counts
+
+    def check_undo(self, con: duckdb.DuckDBPyConnection, batch_id: int) -> None:
+        """Approved or paid money stays explained: a batch whose claims got that far is not undone."""
+        done = con.execute(
+            """SELECT c.enterprise_name, s.state FROM v_subsidy_claims c JOIN v_subsidy_claim_state s USING (year, claim_key)
+               WHERE c.batch_id = ? AND s.state IN ('已核定', '已拨付') ORDER BY c.source_row LIMIT 3""",
+            [batch_id],
+        ).fetchall()
+        if done:
+            named = "、".join(f"{name}（{state}）" for name, state in done)
+            raise LoadRefused(f"这批申报中已有申报核定或拨付：{named}等，不能撤销；如申报有误，请导入更正后的申报表")
 
     def undo(self, con: duckdb.DuckDBPyConnection, batch_id: int) -> None:
         con.execute("DELETE FROM subsidy_claim_states WHERE batch_id = ?", [batch_id])
