@@ -746,7 +746,7 @@ def build_demo(
     return {
         "city": CITY,
         "folder": str(folder),
-        "files": [p.name for p in files],
+        "files": [p.name for p in files] + subsidy["files"],
         "loans": loaded,
         "generated_loans": len(city.loans),
         "subsidy_claims": subsidy["claims"],

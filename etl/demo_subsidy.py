@@ -91,6 +91,7 @@ def claims_frame(loans: pd.DataFrame, year: int, rng: np.random.Generator) -> pd
     reg_date = pd.to_datetime(picked["reg_date"]).fillna(loan_date - pd.Timedelta(days=2))
     late = rng.random(n) < 0.06  # registered after the money went out
     reg_date = reg_date.where(~late, loan_date + pd.to_timedelta(rng.integers(3, 30, n), unit="D"))
+    unregistered = rng.random(n) < 0.03  # no registration date given: the policy needs one
     outside = rng.random(n) < 0.04  # not the ledger's loan: another date and no registration number
     frame = pd.DataFrame(
         {
@@ -106,7 +107,7 @@ def claims_frame(loans: pd.DataFrame, year: int, rng: np.random.Generator) -> pd
             "实付利息(万元)": (picked["amount_wan"] * rate / 100 * days / 360).round(2),
             "知识产权担保占比(%)": share,
             "质押登记号": picked["reg_no"].where(~outside, None),
-            "登记生效日": reg_date.dt.date,
+            "登记生效日": reg_date.dt.date.where(~unregistered, None),
             "质押专利号": picked["patents"],
             "评估费(万元)": np.where(rng.random(n) < 0.3, rng.uniform(0.5, 4, n).round(2), np.nan),
             "担保费(万元)": np.where(rng.random(n) < 0.2, rng.uniform(1, 12, n).round(2), np.nan),
@@ -139,7 +140,7 @@ def build(store: Store, folder: Path, today: dt.date, seed: int = 2025) -> dict:
     rng = np.random.default_rng(seed + 10)
     loans = _loans(store, year)
     if loans.empty:
-        return {"claims": 0}
+        return {"claims": 0, "files": []}
     frame = claims_frame(loans, year, rng)
     claims_path = _write(folder / f"{year}年度贴息申报汇总表.xlsx", year, frame)
     policy = demo_policy(year)
@@ -171,7 +172,8 @@ def build(store: Store, folder: Path, today: dt.date, seed: int = 2025) -> dict:
             )
         load(store, parsed, user="demo")
     _walk(store, year, rng)
-    return {"claims": len(frame), "year": year, "budget_wan": policy.budget_wan}
+    files = [f"{year}年贴息政策参数.xlsx", claims_path.name]  # in the order they were loaded
+    return {"claims": len(frame), "year": year, "budget_wan": policy.budget_wan, "files": files}
 
 
 def _walk(store: Store, year: int, rng: np.random.Generator) -> None:
