@@ -58,13 +58,15 @@ def _claims(con: duckdb.DuckDBPyConnection, year: int) -> pd.DataFrame:
     """The year's current claims in 受理 order, with their state, amounts in 万元, whether the loan
     is in the ledger, the enterprise's awards of earlier years and whether the loan had one."""
     frame = con.execute(
-        """WITH firsts AS (
+        """WITH firsts AS (                    -- 受理 order: the batch that first brought the claim
                SELECT year, claim_key, min(batch_id) AS first_batch FROM subsidy_claims c
                JOIN batches b ON b.id = c.batch_id AND b.status = 'active' GROUP BY ALL
-           ), earlier AS (
+           ), earlier AS (                    -- awards fixed in earlier years (cumulative cap, no double subsidy)
                SELECT c.uscc, c.claim_key, s.award_yuan FROM v_subsidy_claims c
                JOIN v_subsidy_claim_state s USING (year, claim_key)
                WHERE c.year < ? AND s.state IN ('已核定', '已拨付')
+           ), prior AS (
+               SELECT uscc, sum(award_yuan)::DOUBLE / 1e4 AS prior_awards_wan FROM earlier GROUP BY uscc
            )
            SELECT c.claim_key, c.enterprise_name, c.uscc, c.district_code, d.name AS district, c.bank, c.bank_raw,
                   c.amount_yuan::DOUBLE / 1e4 AS amount_wan, c.contract_date, c.loan_date, c.settle_date,
@@ -75,17 +77,18 @@ def _claims(con: duckdb.DuckDBPyConnection, year: int) -> pd.DataFrame:
                   c.insurance_fee_yuan::DOUBLE / 1e4 AS insurance_fee_wan, c.source_sheet, c.source_row, c.batch_id,
                   coalesce(s.state, '已受理') AS state, s.reason AS state_reason, s.user_name AS state_by,
                   s.changed_at AS state_at, s.award_yuan::DOUBLE / 1e4 AS fixed_award_wan,
-                  EXISTS (SELECT 1 FROM v_loans l WHERE l.loan_key = c.claim_key
-                              OR (c.reg_no IS NOT NULL AND l.reg_no = c.reg_no)
-                              OR (l.uscc = c.uscc AND l.bank = c.bank AND l.loan_date = c.loan_date
-                                  AND l.amount_yuan = c.amount_yuan)) AS in_ledger,
-                  coalesce((SELECT sum(e.award_yuan) FROM earlier e WHERE e.uscc = c.uscc), 0)::DOUBLE / 1e4
-                      AS prior_awards_wan,
-                  EXISTS (SELECT 1 FROM earlier e WHERE e.claim_key = c.claim_key) AS awarded_before,
+                  -- the ledger's loan: its key, its registration number, or USCC, head bank, date and amount
+                  (c.claim_key IN (SELECT loan_key FROM v_loans)
+                   OR c.reg_no IN (SELECT reg_no FROM v_loans WHERE reg_no IS NOT NULL)
+                   OR (c.uscc, c.bank, c.loan_date, c.amount_yuan)
+                      IN (SELECT (uscc, bank, loan_date, amount_yuan) FROM v_loans)) AS in_ledger,
+                  coalesce(p.prior_awards_wan, 0) AS prior_awards_wan,
+                  c.claim_key IN (SELECT claim_key FROM earlier) AS awarded_before,
                   row_number() OVER (ORDER BY f.first_batch, c.source_sheet, c.source_row) AS "order"
            FROM v_subsidy_claims c JOIN firsts f USING (year, claim_key)
            LEFT JOIN v_subsidy_claim_state s USING (year, claim_key)
            LEFT JOIN v_districts d ON d.code = c.district_code
+           LEFT JOIN prior p ON p.uscc = c.uscc
            WHERE c.year = ? ORDER BY "order" """,
         [year, year],
     ).df()
