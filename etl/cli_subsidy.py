@@ -76,7 +76,8 @@ def cmd_subsidy(args, store: Store) -> int:
     budget = f"，预算{calc.num(policy.budget_wan, 2)}万元" if policy.budget_wan is not None else ""
     factor = f"，按比例核减系数{result.proration:.4f}" if result.proration < 1 else ""
     print(
-        f"核定合计{calc.num(result.approved_total_wan, 2)}万元{budget}{factor}，拨付合计{calc.num(result.award_total_wan, 2)}万元"
+        f"按政策计合计{calc.num(result.approved_total_wan, 2)}万元{budget}{factor}，"
+        f"核定合计{calc.num(result.award_total_wan, 2)}万元"
     )
     return 0
 

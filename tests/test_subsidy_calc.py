@@ -79,7 +79,7 @@ def test_beijing_actual_rate_within_the_cap():
     assert row.award_wan == pytest.approx(800 * 0.6 * 0.046 * 0.5)  # 11.04
     assert row.award_wan == pytest.approx(11.04)
     text = calc.explain(row, BEIJING)
-    assert "按实际利率4.6%×50%计2.3%" in text and "本金800万元×60%=480万元×365/365天" in text
+    assert "按实际利率4.60%×50%计2.30%" in text and "本金800万元×60%=480万元×365/365天" in text
     assert "核定11.04万元" in text
 
 
@@ -140,6 +140,7 @@ def test_tongliang_pro_rata_halves_every_award_when_approved_is_twice_the_budget
     assert result.claims["before_budget_wan"].iloc[0] == pytest.approx(10)
     assert result.claims["award_wan"].iloc[0] == pytest.approx(5)
     assert result.award_total_wan == pytest.approx(50)
+    assert "按比例核减（系数0.5000），由10万元，核定5万元" in calc.explain(result.claims.iloc[0], policy)
     in_order = run(dataclasses.replace(policy, over_budget="按受理顺序"), *rows)
     assert list(in_order.claims["award_wan"].round(6)) == [10.0] * 5 + [0.0] * 5
 
@@ -213,3 +214,4 @@ def test_policy_parameters_round_trip_and_refuse_bad_values():
     with pytest.raises(PolicyError, match="贴息比例"):
         from_values(values | {"share_pct": "abc"})
     assert calc.num(1234567.5) == "1,234,567.5" and calc.num(11.04) == "11.04"
+    assert calc.rate(3.0) == "3.00" and calc.rate(2.415) == "2.415" and calc.rate(4.6) == "4.60"

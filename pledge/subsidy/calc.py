@@ -215,6 +215,14 @@ def num(value: float | None, digits: int = 4) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+def rate(value: float | None) -> str:
+    """A rate in %, as rates are written: 3.00, 4.60, 2.415 (two decimals at least, four at most)."""
+    if value is None:
+        return "—"
+    text = f"{value:.4f}".rstrip("0")
+    return text + "0" * (2 - len(text.split(".")[1]))
+
+
 def _day(value) -> str:
     return f"{value.year}年{value.month}月{value.day}日"
 
@@ -246,14 +254,14 @@ def explain(row, policy: Policy) -> str:
     if why:
         return "不予贴息：" + "；".join(why) + "。"
     parts = []
-    lpr = f"LPR {num(row.lpr_pct, 2)}%" if pd.notna(row.lpr_pct) else ""
+    lpr = f"LPR {rate(row.lpr_pct)}%" if pd.notna(row.lpr_pct) else ""
     if policy.rate_basis == "LPR":
-        used = f"按{lpr}" if not row.rate_pct < row.lpr_pct else f"按实际利率{num(row.rate_pct)}%（低于{lpr}）"
+        used = f"按{lpr}" if not row.rate_pct < row.lpr_pct else f"按实际利率{rate(row.rate_pct)}%（低于{lpr}）"
     else:
-        used = f"按实际利率{num(row.rate_pct)}%"
+        used = f"按实际利率{rate(row.rate_pct)}%"
     if row.rate_capped:
-        used += f"，高于{lpr}×{num(policy.rate_cap_multiple)}={num(row.rate_cap_pct)}%，按{num(row.rate_cap_pct)}%"
-    parts.append(f"{used}×{num(policy.share_pct)}%计{num(row.subsidy_rate_pct)}%")
+        used += f"，高于{lpr}×{num(policy.rate_cap_multiple)}={rate(row.rate_cap_pct)}%，按{rate(row.rate_cap_pct)}%"
+    parts.append(f"{used}×{num(policy.share_pct)}%计{rate(row.subsidy_rate_pct)}%")
     share = f"×{num(row.ip_share_pct)}%={num(row.principal_wan)}万元" if row.ip_share_pct != 100 else ""
     term = f"（贷款{row.loan_days}天，单笔最多贴息{policy.term_cap_days}天）" if row.days < row.loan_days else ""
     parts.append(
@@ -288,8 +296,11 @@ def explain(row, policy: Policy) -> str:
             f"受单户累计上限{num(policy.enterprise_total_cap_wan)}万元限制（以前年度已获{num(row.prior_awards_wan)}万元）"
         )
     if row.budget_cut:
-        parts.append(
-            f"超出年度预算{num(policy.budget_wan)}万元，按{policy.over_budget}，由{num(row.before_budget_wan)}万元"
-        )
+        over = f"超出年度预算{num(policy.budget_wan)}万元"
+        if policy.over_budget == "按比例核减":
+            factor = row.award_wan / row.before_budget_wan
+            parts.append(f"{over}，按比例核减（系数{factor:.4f}），由{num(row.before_budget_wan)}万元")
+        else:
+            parts.append(f"{over}，按受理顺序拨付至预算用完，由{num(row.before_budget_wan)}万元")
     parts.append(f"核定{num(row.award_wan)}万元")
     return "，".join(parts) + "。"
