@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from pledge import formats
+from pledge.export import xlsx_bytes
 from pledge.subsidy import documents, workflow
 from pledge.subsidy.figures import (
     RETURNED,
@@ -117,8 +118,13 @@ with review:
         height=360,
         column_config={"说明": st.column_config.TextColumn(width="large")},
     )
-    widgets.xlsx_download(
-        {"贴息申报审核": table}, f"{year}年贴息申报审核表.xlsx", "下载审核表（含说明）", key="claims_xlsx"
+    st.download_button(
+        "下载审核表（含说明）",
+        data=lambda: xlsx_bytes({"贴息申报审核": table}),
+        file_name=f"{year}年贴息申报审核表.xlsx",
+        icon=":material/download:",
+        on_click="ignore",  # nothing on the page changes: no rerun
+        key="claims_xlsx",
     )
 
     st.subheader("办理")
@@ -181,6 +187,7 @@ with public:
         data=lambda: documents.public_xlsx(names, year),
         file_name=f"{documents.public_title(year)}.xlsx",
         icon=":material/download:",
+        on_click="ignore",  # nothing on the page changes: no rerun
         key="public_xlsx",
     )
     office = right.text_input("落款单位", "市市场监督管理局", key="public_office")
@@ -189,6 +196,7 @@ with public:
         data=lambda: documents.public_docx(names, year, office),
         file_name=f"关于{documents.public_title(year)}的公示.docx",
         icon=":material/description:",
+        on_click="ignore",  # nothing on the page changes: no rerun
         key="public_docx",
     )
 
@@ -205,5 +213,6 @@ with payments:
         data=lambda: documents.payment_xlsx(paying),
         file_name=f"{year}年贴息拨付清单.xlsx",
         icon=":material/download:",
+        on_click="ignore",  # nothing on the page changes: no rerun
         key="payment_xlsx",
     )

@@ -91,6 +91,7 @@ left.download_button(
     data=lambda: policy_template(year, {k: v for k, v in values.items() if v} or None),
     file_name=f"{year}年贴息政策参数.xlsx",
     icon=":material/download:",
+    on_click="ignore",  # nothing on the page changes: no rerun
     key="policy_download",
 )
 upload = right.file_uploader("上传填好的参数表", type=["xlsx", "xls", "csv"], key=f"policy_upload_{year}")
