@@ -8,6 +8,7 @@ import datetime as dt
 import hashlib
 import json
 
+import duckdb
 import pandas as pd
 
 from etl.issues import LoadRefused
@@ -48,23 +49,30 @@ def record_pushes(
                 "push_date": push_date,
             }
         ).drop_duplicates(["uscc", "bank"])
-        batch_id = fetch_value(con, "SELECT nextval('batch_id_seq')")
-        payload = json.dumps(rows.astype(str).to_dict("records"), ensure_ascii=False, sort_keys=True)
-        banks = "、".join(dict.fromkeys(rows["bank"]))
-        con.execute(
-            """INSERT INTO batches (id, kind, file_name, sha256, archive_path, sheets, user_name, loaded_at, status,
-                   rows_read, rows_new, rows_updated, rows_duplicate, rows_rejected, rows_skipped, warnings, note)
-               VALUES (?, 'pushes', ?, ?, NULL, NULL, ?, ?, 'active', ?, ?, 0, 0, 0, 0, '[]', ?)""",
-            [
-                batch_id,
-                f"白名单推送{len(rows)}家企业（{push_date.isoformat()}）",
-                hashlib.sha256(payload.encode()).hexdigest(),
-                user,
-                dt.datetime.now().replace(microsecond=0),
-                len(rows),
-                len(rows),
-                f"推送至{banks}",
-            ],
-        )
-        insert_frame(con, "outreach_pushes", rows.assign(batch_id=batch_id))
+        batch_id = write_batch(con, rows, user, f"白名单推送{len(rows)}家企业（{push_date.isoformat()}）")
+    return int(batch_id)
+
+
+def write_batch(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame, user: str, title: str) -> int:
+    """One batch of pushes (rows: uscc, enterprise_name, district_code, bank, push_date), inside the
+    caller's transaction."""
+    batch_id = fetch_value(con, "SELECT nextval('batch_id_seq')")
+    payload = json.dumps(rows.astype(str).to_dict("records"), ensure_ascii=False, sort_keys=True)
+    banks = "、".join(dict.fromkeys(rows["bank"]))
+    con.execute(
+        """INSERT INTO batches (id, kind, file_name, sha256, archive_path, sheets, user_name, loaded_at, status,
+               rows_read, rows_new, rows_updated, rows_duplicate, rows_rejected, rows_skipped, warnings, note)
+           VALUES (?, 'pushes', ?, ?, NULL, NULL, ?, ?, 'active', ?, ?, 0, 0, 0, 0, '[]', ?)""",
+        [
+            batch_id,
+            title,
+            hashlib.sha256(payload.encode()).hexdigest(),
+            user,
+            dt.datetime.now().replace(microsecond=0),
+            len(rows),
+            len(rows),
+            f"推送至{banks}",
+        ],
+    )
+    insert_frame(con, "outreach_pushes", rows.assign(batch_id=batch_id))
     return int(batch_id)

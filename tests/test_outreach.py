@@ -164,7 +164,12 @@ def test_share_of_first_time_borrowers_through_the_funnel(town):
     with town.read() as con:
         share = outreach.funnel_share(con, 2025, dt.date(2025, 6, 30))
         east = outreach.funnel_share(con, 2025, dt.date(2025, 6, 30), district="990101")
-    assert share == {"first_time": 2, "via_funnel": 1, "share": 0.5}  # A yes; B borrowed before its demand
+    assert share == {
+        "first_time": 2,
+        "via_funnel": 1,
+        "share": 0.5,
+        "has_outreach": True,
+    }  # A yes; B borrowed before its demand
     assert east["first_time"] == 1 and east["via_funnel"] == 1
 
 

@@ -238,7 +238,7 @@ def demand_list(con: duckdb.DuckDBPyConnection, year: int, district: str | None 
 def funnel_share(con: duckdb.DuckDBPyConnection, year: int, as_of: dt.date, district: str | None = None) -> dict:
     """Of the year's first-time borrowers (首贷企业, window 1 January to as_of), how many came through
     the funnel: a 首贷 loan matched to a demand or push of any year."""
-    first_time, via = con.execute(
+    first_time, via, leads = con.execute(
         f"""
         WITH leads AS ({LEADS}),
         ft AS (SELECT uscc, loan_date FROM v_loans
@@ -246,12 +246,18 @@ def funnel_share(con: duckdb.DuckDBPyConnection, year: int, as_of: dt.date, dist
                  AND ($district IS NULL OR district_code = $district))
         SELECT count(DISTINCT ft.uscc),
                count(DISTINCT ft.uscc) FILTER (WHERE EXISTS (
-                   SELECT 1 FROM leads ld WHERE ld.uscc = ft.uscc AND ft.loan_date BETWEEN ld.start_date AND ld.window_end))
+                   SELECT 1 FROM leads ld WHERE ld.uscc = ft.uscc AND ft.loan_date BETWEEN ld.start_date AND ld.window_end)),
+               (SELECT count(*) FROM leads)
         FROM ft
         """,
         {"year": year, "as_of": as_of, "district": district},
-    ).fetchone() or (0, 0)
-    return {"first_time": first_time, "via_funnel": via, "share": via / first_time if first_time else None}
+    ).fetchone() or (0, 0, 0)
+    return {
+        "first_time": first_time,
+        "via_funnel": via,
+        "share": via / first_time if first_time else None,
+        "has_outreach": leads > 0,  # no demand or push recorded at all: the share says nothing
+    }
 
 
 def outreach_years(con: duckdb.DuckDBPyConnection) -> list[int]:
