@@ -145,10 +145,10 @@ def generate(city: DemoCity, seed: int = 2025) -> Outreach:
             "district": asking["district"],
             "amount": amount.clip(50, 5000),
             "date": day,
-            "bank": np.where(pushed, rng.choice(HEAD_BANKS, m), None),
+            "bank": pd.Series(rng.choice(HEAD_BANKS, m), index=asking.index).where(pushed),
             "push": push,
-            "feedback": np.where(outcome == "", None, outcome),
-            "reason": np.where(outcome == "未通过", rng.choice(REASONS, m), None),
+            "feedback": pd.Series(outcome, index=asking.index).where(outcome != ""),
+            "reason": pd.Series(rng.choice(REASONS, m), index=asking.index).where(outcome == "未通过"),
             "answered": (push + _days(rng.integers(3, 30, m))).where(outcome != "").clip(upper=end),
             "credit": np.where(outcome == "授信", (amount * 0.6 / 10).round() * 10, np.nan),
         }
