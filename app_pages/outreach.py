@@ -1,6 +1,6 @@
 """增量扩面: the white list of enterprises that could borrow (潜在首贷企业), pushed to banks; the
 政银企对接 funnel; which banks answer. A district-limited viewer sees only its district (ui/data.py);
-recording a push needs an analyst, checked again here before anything is written."""
+recording a push needs an analyst, checked again before anything is written (ui/whitelist_panel.py)."""
 
 from __future__ import annotations
 
@@ -9,16 +9,12 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from etl import pushes
-from etl.issues import LoadRefused
 from pledge import charts_outreach, formats, metrics, whitelist_export
 from pledge.catalogue import YI
 from pledge.metrics.outreach import MATCH_DAYS
-from pledge.schema import DEFAULT_BANKS
 from pledge.text import md
-from ui import session, sidebar, widgets
+from ui import session, sidebar, whitelist_panel, widgets
 from ui.data import query
-from ui.database import store
 
 WAN = 10_000
 period = sidebar.render()
@@ -75,68 +71,19 @@ with white_tab:
         if fresh_only:
             shown = shown[shown["pushes"].isna()]
         st.markdown(f"**{len(shown):,}家**（白名单共{len(listed):,}家）")
-        table = whitelist_export.shown(shown)
-        can_push = user.can("analyst")
-        if can_push:
-            st.caption("在“推送银行”一列为企业选择银行，下载的名单每家银行一个工作表；送出后点“记录推送”。")
-            edited = st.data_editor(
-                table.assign(推送银行=None).head(2000),
-                hide_index=True,
-                width="stretch",
-                disabled=list(table.columns),
-                column_config={
-                    "推送银行": st.column_config.SelectboxColumn(
-                        "推送银行", options=list(DEFAULT_BANKS), width="medium"
-                    )
-                },
-                key="wl_editor",
-            )
-            banks = edited["推送银行"]
-            if len(table) > 2000:
-                st.caption(f"分配银行时显示前2,000家；下载含全部{len(table):,}家。")
-        else:
-            widgets.table(table.head(2000), {"有效发明专利数(件)": "{:,}"})
-            banks = None
-        assigned = shown.head(2000).assign(bank=banks.to_numpy()) if banks is not None else shown.head(0)
-        picked = assigned.dropna(subset=["bank"]).reset_index(drop=True)
-
-        def _workbook() -> bytes:
-            if len(picked):  # one sheet per bank
-                return whitelist_export.workbook(picked, picked["bank"])
-            return whitelist_export.workbook(shown.reset_index(drop=True), None, scope_name)
-
+        widgets.table(whitelist_export.shown(shown.head(2000)), height=360 if len(shown) > 8 else "auto")
+        if len(shown) > 2000:
+            st.caption(f"显示前2,000家；下载含全部{len(shown):,}家。")
         st.download_button(
-            "下载推送名单（Excel，每家银行一个工作表）" if len(picked) else "下载白名单（Excel）",
-            data=_workbook,
-            file_name=f"{scope_name}潜在首贷企业{'推送名单' if len(picked) else '白名单'}_{dt.date.today():%Y%m%d}.xlsx",
+            "下载白名单（Excel）",
+            data=lambda: whitelist_export.workbook(shown.reset_index(drop=True), None, scope_name),
+            file_name=f"{scope_name}潜在首贷企业白名单_{dt.date.today():%Y%m%d}.xlsx",
             icon=":material/download:",
             key="wl_download",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
-        if can_push:
-            with st.form("wl_push", border=True):
-                st.markdown(f"**记录推送**：已选{len(picked)}家企业")
-                day = st.date_input("推送日期", value=dt.date.today(), max_value=dt.date.today(), format="YYYY-MM-DD")
-                if st.form_submit_button("记录推送", icon=":material/send:"):
-                    current = session.current_user()
-                    if current is None or not current.can("analyst"):  # checked again on the server
-                        st.error("只有分析人员可以记录推送。")
-                    else:
-                        try:
-                            batch = pushes.record_pushes(
-                                store(),
-                                picked[["uscc", "bank"]],
-                                day,
-                                user=current.name,
-                                district=current.district_code,
-                            )
-                        except LoadRefused as refused:
-                            st.error(str(refused))
-                        else:
-                            st.session_state["outreach_done"] = (
-                                f"已记录推送{len(picked)}家企业（第{batch}批，可在“导入记录”撤销）"
-                            )
-                            st.rerun()
+        if user.can("analyst"):
+            whitelist_panel.push_panel(listed, shown)
 
 with funnel_tab:
     table = query(metrics.funnel_table, year)

@@ -69,7 +69,12 @@ def banks(frame: pd.DataFrame, year: int, as_of: dt.date, scope: str) -> go.Figu
             hovertemplate=f"%{{y}} {label}：%{{x:,}}户<extra></extra>",
         )
     charts._style(fig, height=max(320, 130 + charts._rows_height(names, 54)))
-    fig.update_layout(barmode="group", margin={"l": 60, "r": 60, "t": 90, "b": 60})
+    fig.update_layout(
+        barmode="group",
+        margin={"l": 60, "r": 60, "t": 90, "b": 80},
+        legend={"y": -0.12, "traceorder": "reversed"},  # in the order the bars stand, top down
+    )
+    fig.update_xaxes(tickformat=",d", dtick=_whole_step(int(frame["pushes"].max()) if len(frame) else 1))
     charts._every_category(fig, "y", names)
     if frame.empty:
         charts._empty(fig, "本年没有推送记录")
@@ -77,3 +82,14 @@ def banks(frame: pd.DataFrame, year: int, as_of: dt.date, scope: str) -> go.Figu
 
 
 __all__ = ["STAGES", "banks", "funnel"]
+
+
+def _whole_step(largest: int) -> int:
+    """A tick step of 1, 2 or 5 × 10^k giving at most about six ticks: counts never read 0.2."""
+    step = 1
+    while largest / step > 6:
+        for factor in (2, 5 / 2, 2):
+            step = int(step * factor)
+            if largest / step <= 6:
+                break
+    return step

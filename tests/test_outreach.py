@@ -11,94 +11,26 @@ import contextlib
 import datetime as dt
 import io
 import json
-import shutil
 
 import openpyxl
 import pandas as pd
 import pytest
 
-from etl import cli, kinds, pipeline, pushes
+from etl import cli, kinds, pushes
 from etl import load as loader
-from etl.checksums import uscc_check_char
 from etl.cli_outreach import FUNNEL_KEYS
 from etl.issues import LoadRefused
 from etl.parse import parse_file
 from pledge import whitelist_export
 from pledge.metrics import outreach
 from pledge.store import Store
-from tests.fixtures import USCC_A, USCC_B, USCC_C, city_in, city_reference, workbook_bytes, xlsx_bytes
-
-
-def _uscc(first17: str) -> str:
-    return first17 + uscc_check_char(first17)
-
-
-USCC_D = _uscc("91990102MA00000D1")  # 西山区 by its code
-USCC_E = _uscc("91990104MA00000E1")
-USCC_F = _uscc("91990101MA00000F1")
-USCC_G = _uscc("91990101MA00000G1")  # no district in the roster: 东湖区 from positions 3-8
-
-ROSTER = [
-    ["示例市潜在首贷企业名单"],
-    ["企业名称", "统一社会信用代码", "所属区县", "有效发明专利数", "有效专利数", "标签"],
-    ["甲科技有限公司", USCC_A, "东湖区", 3, 5, "高企"],  # borrowed: never on the white list
-    ["丁电子有限公司", USCC_D, "西山区", 4, 9, "科小"],
-    ["戊农业有限公司", USCC_E, "临江县", 0, 6, "示范企业"],  # no invention patent
-    ["己软件有限公司", USCC_F, "东湖", 2, 3, "专精特新"],
-    ["庚医药有限公司", USCC_G, None, 2, 2, "高新技术企业、专精特新"],
-]
-EVENTS = {
-    "活动": [
-        ["日期", "活动名称", "区县或园区", "主办银行", "参会企业数"],
-        ["2025-03-01", "东湖政银企对接会", "东湖", "工行、中国银行", 30],
-    ],
-    "对接企业名单": [
-        ["活动名称", "企业名称", "统一社会信用代码"],
-        ["东湖政银企对接会", "甲科技有限公司", USCC_A],
-        ["东湖政银企对接会", "庚医药有限公司", USCC_G],
-    ],
-}
-DEMANDS = [
-    [
-        "企业名称",
-        "统一社会信用代码",
-        "需求金额(万元)",
-        "登记日期",
-        "推送银行",
-        "推送日期",
-        "银行反馈",
-        "反馈日期",
-        "授信金额(万元)",
-    ],
-    # 181 days before A's loan of 2025-01-10: outside the window.
-    ["甲科技有限公司", USCC_A, 100, "2024-07-13", None, None, None, None, None],
-    # exactly 180 days before it: inside (both ends count); that loan is 首贷.
-    ["甲科技有限公司", USCC_A, 200, "2024-07-14", None, None, None, None, None],
-    # C's loan of 2025-06-01 is 212 days after the demand but 151 after the push: inside.
-    ["丙生物有限公司", USCC_C, 300, "2024-11-01", "招商银行", "2025-01-01", "授信", "2025-01-11", 250],
-    # B's 首贷 of 2025-05-20 came the day before: not matched; its 2025-07-05 loan (招行) is.
-    ["乙材料股份有限公司", USCC_B, 400, "2025-05-21", "工行", "2025-05-21", "未通过：担保不足", "2025-05-31", None],
-    ["庚医药有限公司", USCC_G, 50, "2025-02-01", None, None, None, None, None],
-]
-
-
-def _load(store: Store, name: str, data: bytes):
-    """Parsed in this process (the sandbox's child costs seconds on a busy machine), loaded as the app does."""
-    parsed = parse_file(data, name, pipeline.reference(store))
-    assert parsed.ok, [str(i) for i in parsed.issues]
-    result = loader.load(store, parsed, user="分析员")
-    assert result.status == "loaded"
-    return parsed, result
+from tests.fixtures import USCC_A, USCC_B, city_reference, workbook_bytes, xlsx_bytes
+from tests.outreach_fixtures import DEMANDS, EVENTS, USCC_D, USCC_F, USCC_G, load_parsed, outreach_city
 
 
 @pytest.fixture(scope="module")
 def town(tmp_path_factory) -> Store:
-    folder = tmp_path_factory.mktemp("outreach")
-    store = city_in(folder)
-    _load(store, "名单.xlsx", xlsx_bytes(ROSTER))
-    _load(store, "活动.xlsx", workbook_bytes(EVENTS))
-    _load(store, "需求.xlsx", xlsx_bytes(DEMANDS))
-    return store
+    return outreach_city(tmp_path_factory.mktemp("outreach"))
 
 
 def test_window_ends_are_180_days_after_the_demand_or_the_later_push():
@@ -183,10 +115,8 @@ def test_cli_funnel_json_has_exactly_the_issue_keys(town):
     assert found["median_days_to_loan"] == 196 and found["whitelist_size"] == 3
 
 
-def test_white_list_rule_merge_push_and_undo(town, tmp_path):
-    town._pool.close_now()  # a copy of the file is a city of its own to write to
-    shutil.copy(town.path, tmp_path / "copy.duckdb")
-    store = Store(tmp_path / "copy.duckdb", timeout=5)
+def test_white_list_rule_merge_push_and_undo(tmp_path):
+    store = outreach_city(tmp_path)  # a city of its own to write to
     with store.read() as con:
         listed = outreach.whitelist(con)
     # D (4 inventions) first; G before F: same patents, more tags. A borrowed, E has none.
@@ -194,7 +124,7 @@ def test_white_list_rule_merge_push_and_undo(town, tmp_path):
     assert listed.set_index("uscc").loc[USCC_G, "district_code"] == "990101"
     # A second roster: F gains a tag, the lists merge by USCC.
     second = [["企业名称", "统一社会信用代码", "有效发明专利数", "标签"], ["己软件有限公司", USCC_F, 5, "高企"]]
-    _, merged = _load(store, "高企名单.xlsx", xlsx_bytes(second))
+    _, merged = load_parsed(store, "高企名单.xlsx", xlsx_bytes(second))
     with store.read() as con:
         row = outreach.whitelist(con).set_index("uscc").loc[USCC_F]
     assert row["rank"] == 1 and row["invention_patents"] == 5 and list(row["tags"]) == ["专精特新", "高新技术企业"]
@@ -213,7 +143,7 @@ def test_white_list_rule_merge_push_and_undo(town, tmp_path):
         ["企业名称", "统一社会信用代码", "所属区县", "质权人", "贷款金额(万元)", "放款日期", "是否首贷"],
         ["丁电子有限公司", USCC_D, "西山区", "工行", 300, "2025-03-01", "是"],
     ]
-    _load(store, "台账.xlsx", xlsx_bytes(ledger))
+    load_parsed(store, "台账.xlsx", xlsx_bytes(ledger))
     loader.undo(store, batch)
     loader.undo(store, merged.batch_id)
     with store.read() as con:
