@@ -120,7 +120,7 @@ with funnel_tab:
             "放款金额(万元)": table["disbursed_amount"] / WAN,
             "其中首贷(户)": table["first_time"],
             "需求转化率": table["rate_demands"] * 100,
-            "放款率": [d / n * 100 if n else None for d, n in zip(table["disbursed"], table["demands"])],
+            "放款率": (table["disbursed"] / table["demands"].where(table["demands"] > 0)) * 100,
             "中位天数": table["median_days_to_loan"],
         }
     )

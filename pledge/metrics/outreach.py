@@ -162,9 +162,11 @@ STAGES = ("reached", "demands", "pushed", "credited", "disbursed", "first_time")
 
 
 def _with_conversions(frame: pd.DataFrame) -> pd.DataFrame:
-    """Each stage's share of the stage before it (None where the stage before is 0)."""
+    """Each stage's share of the stage before it (NaN where the stage before is 0)."""
     for before, after in zip(STAGES, STAGES[1:]):
-        frame[f"rate_{after}"] = [a / b if b else None for a, b in zip(frame[after], frame[before])]
+        frame[f"rate_{after}"] = pd.Series(
+            [a / b if b else float("nan") for a, b in zip(frame[after], frame[before])], index=frame.index, dtype=float
+        )
     return frame
 
 
