@@ -94,8 +94,10 @@ with funnel_tab:
     )
     cards = st.columns(4)
     cards[0].metric("对接活动", formats.count(row["events"], "场"))
-    cards[1].metric("融资需求", f"{formats.count(row['demands'], '户')} · {formats.yi(row['demand_amount'] / YI)}")
-    cards[2].metric("放款", f"{formats.count(row['disbursed'], '户')} · {formats.yi(row['disbursed_amount'] / YI)}")
+    cards[1].metric("融资需求", formats.count(row["demands"], "户"))
+    cards[1].caption(f"需求金额{formats.yi(row['demand_amount'] / YI)}")
+    cards[2].metric("放款", formats.count(row["disbursed"], "户"))
+    cards[2].caption(f"放款金额{formats.yi(row['disbursed_amount'] / YI)}（台账匹配）")
     median = row["median_days_to_loan"]
     cards[3].metric("需求到放款（中位数）", "—" if pd.isna(median) else f"{median:.0f}天")
     left, right = widgets.side_by_side(2, [3, 2])
@@ -125,7 +127,8 @@ with funnel_tab:
         }
     )
     money = {"需求金额(万元)": "{:,.2f}", "放款金额(万元)": "{:,.2f}", "需求转化率": "{:.1f}%", "放款率": "{:.1f}%"}
-    widgets.table(funnel_shown, {**money, "中位天数": "{:.0f}"})
+    counts = {c: "{:,}" for c in funnel_shown.columns if c.endswith(("(场)", "(家)", "(户)"))}
+    widgets.table(funnel_shown, {**money, **counts, "中位天数": "{:.0f}"})
     leads = query(metrics.demand_list, year)
     leads_shown = pd.DataFrame(
         {

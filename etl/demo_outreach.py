@@ -63,11 +63,9 @@ def generate(city: DemoCity, seed: int = 2025) -> Outreach:
     industries = np.array(INDUSTRIES, dtype=object)
     pick = rng.integers(0, [len(WORDS), len(WORDS) - 1, len(INDUSTRIES)], size=(n_new, 3))
     pick[:, 1] = (pick[:, 0] + 1 + pick[:, 1]) % len(WORDS)  # two different words
-    names = (CITY + words[pick[:, 0]] + words[pick[:, 1]] + industries[pick[:, 2]] + "发展有限公司") + np.where(
-        np.arange(n_new) >= len(WORDS) ** 2, pd.Series(np.arange(n_new)).astype(str) + "号", ""
-    )
+    names = CITY + words[pick[:, 0]] + words[pick[:, 1]] + industries[pick[:, 2]] + "发展有限公司"
     new = pd.DataFrame({"uscc": _usccs(codes, serial), "name": names, "district": new_district})
-    new = new.drop_duplicates("name").reset_index(drop=True)
+    new = new.drop_duplicates("name").reset_index(drop=True)  # a few names drawn twice: kept once
 
     everyone = pd.concat([borrowers, new], ignore_index=True)
     n = len(everyone)
