@@ -75,7 +75,7 @@ def cmd_funnel(args, store: Store) -> int:
     print(f"{args.year}年政银企对接漏斗（全市）")
     print(formats.text_table(["环节", "数量", "金额"], [list(s) for s in steps]))
     print(f"需求登记到放款中位天数：{'—' if median is None else f'{median:.0f}天'}")
-    print(f"白名单（潜在首贷企业）：{result['whitelist_size']}家")
+    print(f"白名单（潜在首贷企业）：{formats.count(result['whitelist_size'], '家')}")
     return 0
 
 
@@ -91,7 +91,7 @@ def cmd_whitelist(args, store: Store) -> int:
     shown = whitelist_export.shown(frame).head(args.top)
     rows = [[str(v) for v in r] for r in shown.iloc[:, :6].itertuples(index=False)]
     print(formats.text_table(list(shown.columns[:6]), rows))
-    print(f"共{len(frame)}家潜在首贷企业（有有效发明专利、从未有质押贷款），列出前{len(shown)}家")
+    print(f"共{len(frame):,}家潜在首贷企业（有有效发明专利、从未有质押贷款），列出前{len(shown)}家")
     return 0
 
 

@@ -65,6 +65,10 @@ def test_analyst_plans_downloads_and_records_a_push(app):
     log_in(page, url, "analyst", "password-2")
     open_page(page, "增量扩面")
     page.get_by_text("3家（白名单共3家）").wait_for()
+    page.get_by_role("button", name="加入推送名单").click()  # 10 of 中国工商银行, the first bank
+    page.get_by_text("推送名单：中国工商银行 3家").wait_for()
+    page.get_by_role("button", name="清空").click()
+    page.get_by_text("推送名单为空。").wait_for()
     pick(page, "推送银行", "中国银行")
     page.get_by_label("前N家").fill("2")
     page.get_by_role("button", name="加入推送名单").click()
