@@ -17,6 +17,13 @@ from ui import session, sidebar, whitelist_panel, widgets
 from ui.data import query
 
 WAN = 10_000
+
+
+def _money(yuan: float) -> str:
+    """Totals in 亿元, amounts under one 亿 in 万元 (0.04亿元 reads better as 450.00万元)."""
+    return formats.yi(yuan / YI) if yuan >= YI else formats.wan(yuan / WAN)
+
+
 period = sidebar.render()
 user = session.require("viewer")
 st.title(
@@ -95,9 +102,9 @@ with funnel_tab:
     cards = st.columns(4)
     cards[0].metric("对接活动", formats.count(row["events"], "场"))
     cards[1].metric("融资需求", formats.count(row["demands"], "户"))
-    cards[1].caption(f"需求金额{formats.yi(row['demand_amount'] / YI)}")
+    cards[1].caption(f"需求金额{_money(row['demand_amount'])}")
     cards[2].metric("放款", formats.count(row["disbursed"], "户"))
-    cards[2].caption(f"放款金额{formats.yi(row['disbursed_amount'] / YI)}（台账匹配）")
+    cards[2].caption(f"放款金额{_money(row['disbursed_amount'])}（台账匹配）")
     median = row["median_days_to_loan"]
     cards[3].metric("需求到放款（中位数）", "—" if pd.isna(median) else f"{median:.0f}天")
     left, right = widgets.side_by_side(2, [3, 2])
@@ -107,7 +114,7 @@ with funnel_tab:
         st.markdown("**白名单直接推送**（无融资需求）")
         st.markdown(
             f"推送{int(row['wl_pushed']):,}家，放款{int(row['wl_disbursed']):,}家"
-            f"（{formats.wan(row['wl_amount'] / WAN)}），其中首贷{int(row['wl_first_time']):,}家"
+            f"（{_money(row['wl_amount'])}），其中首贷{int(row['wl_first_time']):,}家"
         )
     funnel_shown = pd.DataFrame(
         {

@@ -107,6 +107,8 @@ def test_a_district_viewer_sees_its_district_and_cannot_push(app):
     url, _, browser = app
     page = browser.new_page(viewport={"width": 1366, "height": 1000}, accept_downloads=True)
     log_in(page, url, "东湖", "password-3")
+    share = page.get_by_text("其中经政银企对接").inner_text()  # 总览: 甲's 首贷 followed its demand
+    assert "2025年首贷企业1家" in share and "1家，占100.0%" in share
     open_page(page, "增量扩面")
     page.get_by_text("东湖区增量扩面").wait_for()
     assert page.get_by_role("button", name="加入推送名单").count() == 0
