@@ -431,7 +431,7 @@ CREATE TABLE outreach_demands (
     demand_key       VARCHAR NOT NULL,         -- uscc|demand date
     uscc             VARCHAR NOT NULL,
     enterprise_name  VARCHAR NOT NULL,
-    district_code    VARCHAR,                  -- as written; else the roster's, else the ledger's
+    district_code    VARCHAR,                  -- as written; else the roster's, the ledger's, the USCC's
     amount_yuan      DECIMAL(18, 2),           -- 需求金额
     term_months      INTEGER,                  -- 期望期限
     demand_date      DATE NOT NULL,            -- 登记日期
@@ -446,7 +446,8 @@ CREATE TABLE outreach_demands (
     source_row       INTEGER NOT NULL
 );
 CREATE VIEW v_outreach_demands AS
-    SELECT d.* REPLACE (coalesce(d.district_code, r.district_code, e.district_code) AS district_code)
+    SELECT d.* REPLACE (coalesce(d.district_code, r.district_code, e.district_code,
+                                 (SELECT code FROM v_districts WHERE code = substr(d.uscc, 3, 6))) AS district_code)
     FROM outreach_demands d JOIN batches b ON b.id = d.batch_id AND b.status = 'active'
     LEFT JOIN v_roster r ON r.uscc = d.uscc
     LEFT JOIN enterprises e ON e.uscc = d.uscc

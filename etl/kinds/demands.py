@@ -94,8 +94,6 @@ class Demands(FileKind):
         answer = collector.column("feedback", cells.feedback)
         reason = collector.column("reason", cells.optional_text, soft=True)
         for i in range(n):
-            if codes[i] and districts[i] is None and rows.cells.get("district", [None] * n)[i] is None:
-                districts[i] = cells.district_from_uscc(reference, codes[i])
             if demand_date[i] and push_date[i] and push_date[i] < demand_date[i]:
                 collector.add(WARNING, i, "push_date", "推送日期早于登记日期，请核对", push_date[i].isoformat())
             if push_date[i] and not bank[i]:
