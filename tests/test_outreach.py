@@ -16,7 +16,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from etl import cli, kinds, pushes
+from etl import cli, demo, demo_outreach, kinds, pushes
 from etl import load as loader
 from etl.cli_outreach import FUNNEL_KEYS
 from etl.issues import LoadRefused
@@ -173,3 +173,19 @@ def test_files_say_what_is_wrong_and_templates_are_recognised():
         template = kind.template([d.name for d in reference.districts], 2025)
         found = parse_file(template, f"{kind.template_name}.xlsx", reference)
         assert found.kind == name, (name, [str(i) for i in found.issues])
+
+
+def test_demo_outreach_is_reproducible_and_consistent_with_its_ledger():
+    city = demo.generate(today=dt.date(2026, 11, 23), scale=0.2)
+    found, again = demo_outreach.generate(city), demo_outreach.generate(city)
+    assert found.demands.equals(again.demands) and found.roster.equals(again.roster)
+    borrowers, listed = set(city.loans["uscc"]), set(found.roster["uscc"])
+    assert borrowers <= listed and len(listed - borrowers) >= 4 * len(borrowers)  # many never borrowed
+    last = city.loans["loan_date"].max()
+    assert found.demands["date"].max() <= last and found.events["date"].max() <= last
+    # Every demand the banks answered 放款 finds its loan in the ledger within the window.
+    lent = found.demands[found.demands["feedback"] == "放款"]
+    pairs = lent.merge(city.loans[["uscc", "loan_date"]], on="uscc")
+    end = pairs[["date", "push"]].max(axis=1) + pd.Timedelta(days=outreach.MATCH_DAYS)
+    matched = pairs[(pairs["loan_date"] >= pairs["date"]) & (pairs["loan_date"] <= end)]
+    assert len(lent) > 0 and set(matched["uscc"]) == set(lent["uscc"])
