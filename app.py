@@ -24,6 +24,7 @@ DASHBOARDS = [
     st.Page("app_pages/districts.py", title="区县", icon=":material/map:"),
     st.Page("app_pages/enterprises.py", title="企业", icon=":material/business:"),
     st.Page("app_pages/banks.py", title="质权人", icon=":material/account_balance:"),
+    st.Page("app_pages/outreach.py", title="增量扩面", icon=":material/trending_up:"),
 ]
 BULLETIN = st.Page("app_pages/bulletin.py", title="月度通报", icon=":material/article:")
 ANALYST = [

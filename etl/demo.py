@@ -735,6 +735,9 @@ def build_demo(
             problems = "\n".join(str(issue) for issue in parsed.errors[:20])
             more = f"\n……共{len(parsed.errors)}处错误" if len(parsed.errors) > 20 else ""
             raise RuntimeError(f"演示数据文件 {path.name} 未通过校验，未导入：\n{problems}{more}")
+    from etl import demo_outreach  # 增量扩面: roster, events, demands and pushes matching this ledger
+
+    outreach = demo_outreach.load_into(store, city, folder, len(files), seed)
     with store.write() as con:
         set_meta(con, "demo", CITY)
     with store.read() as con:
@@ -743,7 +746,7 @@ def build_demo(
     return {
         "city": CITY,
         "folder": str(folder),
-        "files": [p.name for p in files],
+        "files": [p.name for p in files] + outreach,
         "loans": loaded,
         "generated_loans": len(city.loans),
         "years": city.years,

@@ -8,6 +8,8 @@
   taken back (pledge/versions.py, recomputed here in Python); the same for targets per (year, scope, metric); the current
   district list names each code once;
 - districts: no current loan lies in a district outside the current district list;
+- 增量扩面: every roster, event, attendee, demand and push row belongs to a batch of its kind, and
+  the merged roster (v_roster) lists an enterprise once;
 - rollups: enterprises, enterprise_firsts and pledged_firsts (pledge/rollups.py) equal a recount
   from the current loans, both ways (a missing row and a stale row are both named);
 - figures, for every year with loans (as of its middle loan date, so that the window leaves
@@ -55,7 +57,7 @@ def check(store: Store) -> None:
 
 
 def problems(con: duckdb.DuckDBPyConnection) -> list[str]:
-    return [*versions(con), *outside_districts(con), *stale_rollups(con), *figures(con)]
+    return [*versions(con), *outside_districts(con), *stale_rollups(con), *figures(con), *outreach_rows(con)]
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[tuple]:
@@ -185,6 +187,37 @@ def outside_districts(con: duckdb.DuckDBPyConnection) -> list[str]:
         GROUP BY ALL ORDER BY ALL""",
         ),
     )
+
+
+# -- 增量扩面 ----------------------------------------------------------------------------------
+_OUTREACH_KINDS = {
+    "roster": "roster",
+    "outreach_events": "events",
+    "outreach_attendees": "events",
+    "outreach_demands": "demands",
+    "outreach_pushes": "pushes",
+}
+
+
+def outreach_rows(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Every outreach row belongs to a batch of its own kind (undo marks that batch, and the views
+    read active batches only); the merged roster has one row per enterprise."""
+    found = []
+    for table, kind in _OUTREACH_KINDS.items():
+        found += _named(
+            f"{table} rows without a batch of kind {kind} (batch_id, rows)",
+            _rows(
+                con,
+                f"""SELECT t.batch_id, count(*) FROM {table} t
+                    WHERE NOT EXISTS (SELECT 1 FROM batches b WHERE b.id = t.batch_id AND b.kind = '{kind}')
+                    GROUP BY ALL ORDER BY ALL""",
+            ),
+        )
+    found += _named(
+        "enterprises listed twice in v_roster (uscc, rows)",
+        _rows(con, "SELECT uscc, count(*) FROM v_roster GROUP BY uscc HAVING count(*) > 1 ORDER BY uscc"),
+    )
+    return found
 
 
 # -- rollups -----------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ Each function takes an open connection (from Store.read()) so that a page is ans
               summary) and the as-of date (default_as_of)
 - series:     the cumulative curve, district × month, the year-end projection
 - breakdowns: banks, enterprises, pledged IP types, first-time borrowers
+- outreach:   增量扩面: the white list, the 政银企对接 funnel, which banks answer
 - lists:      plain reads (search, an enterprise's loans, imports, reference lists, freshness)
 
 What each figure is (label, unit, SQL) is declared in pledge/catalogue.py; the time rules are in
@@ -35,6 +36,16 @@ from pledge.metrics.lists import (
     search_enterprises,
     targets_grid,
 )
+from pledge.metrics.outreach import (
+    bank_response,
+    demand_list,
+    funnel,
+    funnel_share,
+    funnel_table,
+    outreach_years,
+    whitelist,
+    whitelist_by_district,
+)
 from pledge.metrics.progress import (
     city_row,
     default_as_of,
@@ -63,10 +74,19 @@ CITY_WIDE_OK = frozenset(
         targets_grid,
         district_list,
         bank_aliases,
+        outreach_years,
     }
 )
 
 __all__ = [
+    "whitelist_by_district",
+    "whitelist",
+    "outreach_years",
+    "funnel_table",
+    "funnel_share",
+    "funnel",
+    "demand_list",
+    "bank_response",
     "CITY_WIDE_OK",
     "bank_aliases",
     "bank_breakdown",
