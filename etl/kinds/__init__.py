@@ -6,10 +6,10 @@ Order matters where two kinds match a sheet equally well: the first listed wins.
 
 from __future__ import annotations
 
-from etl.kinds import districts, loans, targets
+from etl.kinds import districts, loans, registrations, targets
 from etl.kinds.base import Context, FileKind
 
-KINDS: dict[str, FileKind] = {k.name: k for k in (loans.KIND, targets.KIND, districts.KIND)}
+KINDS: dict[str, FileKind] = {k.name: k for k in (loans.KIND, targets.KIND, districts.KIND, registrations.KIND)}
 
 
 def get(name: str | None) -> FileKind:

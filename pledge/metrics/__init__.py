@@ -7,6 +7,7 @@ Each function takes an open connection (from Store.read()) so that a page is ans
 - series:     the cumulative curve, district × month, the year-end projection
 - breakdowns: banks, enterprises, pledged IP types, first-time borrowers
 - lists:      plain reads (search, an enterprise's loans, imports, reference lists, freshness)
+- registrations, aftercare: 登记核对 (ledgers against CNIPA registrations) and 贷后 (maturities, NPL)
 
 What each figure is (label, unit, SQL) is declared in pledge/catalogue.py; the time rules are in
 pledge/periods.py.
@@ -44,6 +45,7 @@ from pledge.metrics.progress import (
     summary,
     years_with_data,
 )
+from pledge.metrics.registrations import has_registrations, latest_event_date
 from pledge.metrics.series import (
     district_month_matrix,
     monthly_cumulative,
@@ -63,6 +65,8 @@ CITY_WIDE_OK = frozenset(
         targets_grid,
         district_list,
         bank_aliases,
+        has_registrations,  # 登记核对: whether any extract is loaded, and its newest date
+        latest_event_date,
     }
 )
 

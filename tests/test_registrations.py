@@ -1,0 +1,308 @@
+"""登记核对 and 贷后 on a small ledger and a registration extract built by hand.
+
+The ledger (2025, amounts in 万元) and the extract are laid out so that each rule has its case:
+  L1  甲 东湖 工行 03-01  登记号 Y1                    ↔ Y1 (02-20) by 登记号
+  L2  乙 西山 建行 06-01  P2 + a utility model          ↔ Y2 (03-03, loan date − 90: in)
+  L3  乙 西山 建行 06-02  P3                            ↔ Y3 (07-02, loan date + 30: in)
+  L4  乙 西山 建行 06-03  P4                            ✗ Y4 (03-04, − 91: out): 未见登记 and 疑似漏报
+  L5  乙 西山 建行 06-04  P5                            ✗ Y5 (07-05, + 31: out): 未见登记 and 疑似漏报
+  L6, L7  丙 高新 招行 08-01, 09-01  P6                 ↔ Y6 (07-25): one credit line, two loans
+  L8  甲 东湖 中行 04-15  P7                            ↔ Y7 (04-10, pledgee a guarantee company): 反担保
+  L9  甲 东湖 工行 01-10  12 months, 登记号 Y8          Y8 released 05-10 (提前解除), Y9 of P8 06-05 (续贷)
+  L10 甲 东湖 工行 06-08  登记号 Y9
+  L11 甲 东湖 工行 12-15  P9  (its window has not closed by the extract's last day: not listed)
+  L12 乙 西山 建行 05-05  商标 only (no patent registration expected)
+Y0 pledged P1 in 2024 (so P1 is no first pledge in 2025); CF01 on P2 while Y2 is open (质物失效);
+IW01 on P1 after Y1 was released (not listed); Y11 东湖新材料 (unknown, local by its name) with 交通银行;
+Y12 a pledgor from elsewhere (never listed).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from etl import cli, pipeline
+from etl import load as loader
+from etl.checksums import patent_check_char
+from etl.issues import ParsedFile
+from etl.kinds.registrations import event_code, pledgor_key
+from etl.normalise import Invalid
+from etl.parse import parse_file
+from pledge.metrics import aftercare
+from pledge.metrics import registrations as reg
+from pledge.store import Store
+from tests.fixtures import USCC_A, USCC_B, USCC_C, district_rows, xlsx_bytes
+
+AS_OF = dt.date(2025, 12, 31)
+
+
+def patent(serial: int, kind: int = 1, year: int = 2020) -> str:
+    digits = f"{year}{kind}{serial:07d}"
+    return f"ZL{digits}.{patent_check_char(digits)}"
+
+
+P = {i: patent(i) for i in range(1, 10)}
+UTILITY = patent(50, kind=2)
+A, B, C = "甲科技有限公司", "乙材料股份有限公司", "丙生物(示例)有限公司"
+
+LEDGER_HEADER = [
+    "企业名称",
+    "统一社会信用代码",
+    "所属区县",
+    "质权人",
+    "质押物类型",
+    "质押专利号",
+    "质押登记号",
+    "贷款金额(万元)",
+    "放款日期",
+    "贷款期限(月)",
+    "到期日",
+    "贷款余额(万元)",
+    "五级分类",
+]
+LEDGER = [  # L1 … L12 in order
+    [A, USCC_A, "东湖区", "工行东湖支行", "发明专利", P[1], "Y1", 500, "2025-03-01", 12, None, 500, "正常"],
+    [B, USCC_B, "西山区", "建行西山支行", "混合", f"{P[2]}、{UTILITY}", None, 100, "2025-06-01", 6, None, 100, "次级"],
+    [B, USCC_B, "西山区", "建行西山支行", "发明专利", P[3], None, 300, "2025-06-02", 12, None, 300, "正常类"],
+    [B, USCC_B, "西山区", "建行西山支行", "发明专利", P[4], None, 200, "2025-06-03", 12, None, None, None],
+    [B, USCC_B, "西山区", "建行西山支行", "发明专利", P[5], None, 210, "2025-06-04", 12, None, None, None],
+    [
+        C,
+        USCC_C,
+        "高新区",
+        "招商银行示例市分行",
+        "发明专利",
+        P[6],
+        None,
+        400,
+        "2025-08-01",
+        12,
+        "2026-02-15",
+        400,
+        "关注",
+    ],
+    [C, USCC_C, "高新区", "招商银行示例市分行", "发明专利", P[6], None, 600, "2025-09-01", 6, None, 600, None],
+    [A, USCC_A, "东湖区", "中国银行东湖支行", "发明专利", P[7], None, 150, "2025-04-15", 24, None, 0, None],
+    [A, USCC_A, "东湖区", "工行东湖支行", "发明专利", P[8], "Y8", 800, "2025-01-10", 12, None, 800, "正常"],
+    [A, USCC_A, "东湖区", "工行东湖支行", "发明专利", P[8], "Y9", 820, "2025-06-08", 12, None, None, None],
+    [A, USCC_A, "东湖区", "工行东湖支行", "发明专利", P[9], None, 90, "2025-12-15", 12, None, None, None],
+    [B, USCC_B, "西山区", "建行西山支行", "商标", "第41527213号", None, 50, "2025-05-05", 12, None, None, None],
+]
+ICBC, CCB = "中国工商银行股份有限公司示例支行", "中国建设银行股份有限公司西山支行"
+EXTRACT_HEADER = ["事件", "专利号", "登记号", "日期", "出质人", "质权人", "出质人统一社会信用代码"]
+EXTRACT = [
+    ["PE01", P[1], "Y0", "2024-05-01", A, ICBC, USCC_A],
+    ["质押注销", P[1], "Y0", "2024-11-01", A, ICBC, USCC_A],
+    ["PE01 质押生效", P[1], "Y1", "2025-02-20", "甲科技有限责任公司", ICBC, None],
+    ["PE01", f"{P[2]}、{UTILITY}", "Y2", "2025-03-03", B, CCB, USCC_B],
+    ["PE01", P[3], "Y3", "2025-07-02", B, CCB, USCC_B],
+    ["PE01", P[4], "Y4", "2025-03-04", B, CCB, USCC_B],
+    ["PE01", P[5], "Y5", "2025-07-05", B, CCB, USCC_B],
+    ["PE01", P[6], "Y6", "2025-07-25", "丙生物（示例）有限责任公司", "招商银行示例市分行", None],
+    ["PE01", P[7], "Y7", "2025-04-10", A, "示例市融资担保有限公司", None],
+    ["PE01", P[8], "Y8", "2025-01-05", A, ICBC, None],
+    ["PC01", P[8], "Y8", "2025-05-10", A, ICBC, None],
+    ["PE01", P[8], "Y9", "2025-06-05", A, ICBC, None],
+    ["CF01", P[2], None, "2025-09-01", None, None, None],
+    ["PC01", P[1], "Y1", "2025-09-15", None, None, None],
+    ["IW01", P[1], None, "2025-10-01", None, None, None],
+    ["PE01", patent(70), "Y11", "2025-05-20", "东湖新材料有限公司", "交通银行示例分行", None],
+    ["PE01", patent(71), "Y12", "2025-05-21", "外地远方有限公司", ICBC, None],
+    ["PE01", P[9], "Y13", "2025-12-20", "某某有限公司", ICBC, None],
+]
+
+
+def parse(store: Store, name: str, rows: list[list]) -> ParsedFile:
+    """Parsed in this process (the sandbox's child process costs seconds on a busy machine)."""
+    return parse_file(xlsx_bytes(rows), name, pipeline.reference(store))
+
+
+def load(store: Store, name: str, rows: list[list]) -> loader.LoadResult:
+    parsed = parse(store, name, rows)
+    assert parsed.ok, [str(i) for i in parsed.errors]
+    return loader.load(store, parsed, user="test")
+
+
+def new_store(folder) -> Store:
+    store = Store(folder / "pledge.duckdb", timeout=5)
+    store.ensure_schema()
+    load(store, "districts.xlsx", district_rows())
+    return store
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory) -> Store:
+    store = new_store(tmp_path_factory.mktemp("registrations"))
+    load(store, "ledger.xlsx", [LEDGER_HEADER, *LEDGER])
+    load(store, "质押登记.xlsx", [EXTRACT_HEADER, *EXTRACT])
+    return store
+
+
+def loan_ids(store: Store) -> dict[str, int]:
+    """L1 … L12 → loan_id, by the Excel row each came from."""
+    with store.read() as con:
+        rows = con.execute("SELECT source_row, loan_id FROM v_loans").fetchall()
+    return {f"L{row - 1}": loan_id for row, loan_id in rows}
+
+
+def run(fn, store: Store, *args, **kwargs):
+    with store.read() as con:
+        return fn(con, *args, **kwargs)
+
+
+# -- the file kind ---------------------------------------------------------------------------
+def test_event_names_and_pledgor_keys():
+    assert [event_code(v) for v in ("PE01", "pc01", "质押生效", "专利权质押合同登记的注销", "未缴年费专利权终止")] == [
+        "PE01",
+        "PC01",
+        "PE01",
+        "PC01",
+        "CF01",
+    ]
+    assert event_code("专利权全部无效宣告") == "IW01"
+    with pytest.raises(Invalid):
+        event_code("其他")
+    assert pledgor_key("丙生物（示例）有限责任公司") == pledgor_key("丙生物(示例)有限公司") == "丙生物(示例)有限公司"
+
+
+def test_extract_is_checked_and_a_cumulative_extract_counts_nothing_twice(db):
+    bad = [
+        EXTRACT_HEADER,
+        ["PE01", P[1], None, "2025-02-20", A, ICBC, None],
+        ["PE01", "ZL202010000001.0", "Y", "x", A, None, None],
+    ]
+    parsed = parse(db, "坏.xlsx", bad)
+    assert parsed.kind == "registrations"
+    messages = [(i.row, i.message) for i in parsed.errors]
+    assert any(row == 2 and "缺少登记号" in m for row, m in messages), messages
+    assert any(row == 3 and "质权人" in m for row, m in messages), messages
+    assert any(row == 3 and i.column and "专利号" in i.column for i in parsed.errors for row in [i.row]), messages
+
+    before = run(reg.side_by_side, db, 2025, AS_OF)
+    more = [EXTRACT_HEADER, *EXTRACT, ["PE01", patent(72), "Y14", "2025-12-01", "外地远方有限公司", ICBC, None]]
+    result = load(db, "1-12月.xlsx", more)
+    assert result.counts == {"new": 1, "updated": 0, "duplicate": len(EXTRACT) + 1}
+    assert run(reg.side_by_side, db, 2025, AS_OF).equals(before)  # every repeated event counted once
+    loader.undo(db, result.batch_id)
+    with db.read() as con:
+        assert con.execute("SELECT count(*) FROM v_registration_events").fetchall()[0][0] == len(EXTRACT) + 1
+
+
+# -- matching ----------------------------------------------------------------------------------
+def test_matching_by_number_window_boundaries_and_a_credit_line(db):
+    ids = loan_ids(db)
+    found = run(reg.matches, db).set_index("loan_id")
+    matched = {name: found.at[i, "reg_no"] for name, i in ids.items() if i in found.index}
+    assert matched == {
+        "L1": "Y1",
+        "L2": "Y2",  # registered 90 days before the loan
+        "L3": "Y3",  # 30 days after
+        "L6": "Y6",
+        "L7": "Y6",
+        "L8": "Y7",
+        "L9": "Y8",
+        "L10": "Y9",
+    }
+    assert bool(found.at[ids["L1"], "by_reg_no"]) and not bool(found.at[ids["L2"], "by_reg_no"])
+    assert found.loc[[ids["L6"], ids["L7"]], "credit_line"].all() and not found.at[ids["L1"], "credit_line"]
+    lines = run(reg.credit_lines, db, 2025, AS_OF)
+    assert lines[["registration_no", "loans"]].values.tolist() == [["Y6", 2]]
+
+
+def test_anomaly_lists(db):
+    ids = loan_ids(db)
+    unreported = run(reg.unreported, db, 2025, AS_OF)
+    assert unreported["registration_no"].tolist() == ["Y4", "Y11", "Y5"]  # 91 days before, local by name, 31 after
+    assert unreported.set_index("registration_no").at["Y4", "bank"] == "中国建设银行"
+    assert unreported.set_index("registration_no").at["Y11", "district"] == "东湖区"
+    unregistered = run(reg.unregistered, db, 2025, AS_OF)
+    assert unregistered["loan_id"].tolist() == [ids["L4"], ids["L5"]]  # not L11 (window open), not L12 (商标)
+
+    guarantee = run(reg.counter_guarantee, db, 2025, AS_OF)
+    assert guarantee[["registration_no", "loan_ids", "banks"]].values.tolist() == [["Y7", str(ids["L8"]), "中国银行"]]
+    early = run(reg.early_release, db, 2025, AS_OF)
+    # Y8 released four months into L9's twelve and pledged again (Y9); Y1 released before L1 matures.
+    assert early[["registration_no", "loan_ids", "renewed"]].values.tolist() == [
+        ["Y8", str(ids["L9"]), True],
+        ["Y1", str(ids["L1"]), False],
+    ]
+    assert early.at[0, "maturity"].date() == dt.date(2026, 1, 10)
+    renewals = run(reg.renewals, db, 2025, AS_OF)
+    assert renewals[["old_registration_no", "new_registration_no", "basis"]].values.tolist() == [
+        ["Y8", "Y9", "同一专利"]
+    ]
+    lapsed = run(reg.lapsed, db, 2025, AS_OF)
+    assert lapsed[["patent_no", "event", "registration_no"]].values.tolist() == [[P[2][2:], "CF01", "Y2"]]
+
+    first = run(reg.first_pledge, db, 2025, AS_OF).set_index("patent_no")
+    assert not first.at[P[1][2:], "first_time"] and first.at[P[1][2:], "earlier_date"].date() == dt.date(2024, 5, 1)
+    assert first.at[P[2][2:], "first_time"] and UTILITY[2:] not in first.index
+
+    east = run(reg.unreported, db, 2025, AS_OF, district="990101")
+    assert east["registration_no"].tolist() == ["Y11"]
+
+
+def test_figures_side_by_side_and_mapping_a_pledgor(db):
+    figures = run(reg.side_by_side, db, 2025, AS_OF).set_index("scope")
+    city = figures.loc["CITY"]
+    # Y1-Y9 and Y11 are local registrations of 2025 (Y6 once for its two loans); Y12, Y13 are not local.
+    assert (city["registrations"], city["loans"], city["loans_matched"]) == (10, 12, 8)
+    assert figures.loc["990103", ["registrations", "loans", "loans_matched"]].tolist() == [1, 2, 2]
+    unmapped = run(reg.unmapped_pledgors, db)
+    assert set(unmapped["pledgor"]) == {"东湖新材料有限公司"}
+
+
+def test_cli_json_has_the_issue_shape(db, capsys):
+    assert cli.main(["reconcile", "--year", "2025", "--as-of", "2025-12-31", "--json", "--db", str(db.path)]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert list(result) == [
+        "year",
+        "as_of",
+        "registrations",
+        "matched_loans",
+        "unreported",
+        "unregistered",
+        "counter_guarantee",
+        "early_release",
+        "renewals",
+        "lapsed",
+        "first_pledge",
+    ]
+    assert list(result["unreported"][0]) == ["registration_no", "patent_no", "date", "pledgor", "pledgee", "district"]
+    assert list(result["unregistered"][0]) == ["loan_id", "uscc", "name", "bank", "loan_date", "amount_wan"]
+    assert result["unregistered"][0]["amount_wan"] == 200 and result["first_pledge"][P[2][2:]] is True
+    assert cli.main(["reconcile", "--year", "2025", "--db", str(db.path)]) == 0
+    assert "疑似漏报" in capsys.readouterr().out
+
+
+# -- 贷后 -----------------------------------------------------------------------------------------
+def test_maturities_overdue_and_non_performing_share(db):
+    ids = loan_ids(db)
+    due = run(aftercare.maturing, db, AS_OF)
+    # L9 (12 months: 2026-01-10), L6 (到期日 2026-02-15), L7 and L1 (2026-03-01, day 60); L8 has balance 0.
+    assert dict(zip(due["loan_id"], due["horizon"])) == {ids["L9"]: 30, ids["L6"]: 60, ids["L7"]: 60, ids["L1"]: 60}
+    by_bank = run(aftercare.maturing_by, db, AS_OF, "bank").set_index("name")
+    assert by_bank.at["招商银行", "loans_30"] == 0 and by_bank.at["招商银行", "loans_60"] == 2
+    assert by_bank.at["招商银行", "wan_90"] == 1000
+    assert run(aftercare.maturing_by, db, AS_OF, "district")["name"].tolist() == ["东湖区", "高新技术产业开发区"]
+    assert run(aftercare.overdue, db, AS_OF)["loan_id"].tolist() == [ids["L2"]]  # 6 months from 06-01, 100 left
+    npl = run(aftercare.npl_by_bank, db, AS_OF).set_index("bank")
+    assert npl.at["中国建设银行", "npl_pct"] == pytest.approx(25.0) and npl.at["中国建设银行", "above"]
+    assert npl.at["中国工商银行", "npl_pct"] == 0 and not npl.at["中国工商银行", "above"]
+    assert run(aftercare.npl_by_bank, db, AS_OF, district="990103").at[0, "special_wan"] == 400
+
+
+def test_after_loan_columns_are_optional_and_soft(tmp_path):
+    store = new_store(tmp_path)
+    parsed = parse(store, "台账.xlsx", [LEDGER_HEADER, [*LEDGER[0][:9], 12, "2025-02-01", "五百", "很好"]])
+    assert parsed.ok, [str(i) for i in parsed.errors]
+    said = " ".join(str(i) for i in parsed.warnings)
+    assert "到期日不晚于放款日期" in said and "五级分类应为" in said and "贷款余额" in said
+    assert parsed.table["maturity_date"].isna().all() and parsed.table["risk_class"].isna().all()
+    # A ledger without the columns loads as before, and again with them blank is unchanged.
+    load(store, "a.xlsx", [LEDGER_HEADER[:9], LEDGER[0][:9]])
+    again = load(store, "b.xlsx", [LEDGER_HEADER, [*LEDGER[0][:9], None, None, None, None]])
+    assert again.counts["duplicate"] == 1 and again.counts["updated"] == 0
