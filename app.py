@@ -25,6 +25,10 @@ DASHBOARDS = [
     st.Page("app_pages/enterprises.py", title="企业", icon=":material/business:"),
     st.Page("app_pages/banks.py", title="质权人", icon=":material/account_balance:"),
 ]
+CHECKS = [  # 登记核对 and 贷后: every viewer, scoped to a limited viewer's district like the dashboards
+    st.Page("app_pages/registrations.py", title="登记核对", icon=":material/fact_check:"),
+    st.Page("app_pages/aftercare.py", title="贷后管理", icon=":material/event_upcoming:"),
+]
 BULLETIN = st.Page("app_pages/bulletin.py", title="月度通报", icon=":material/article:")
 ANALYST = [
     st.Page("app_pages/upload.py", title="数据导入", icon=":material/upload_file:"),
@@ -45,7 +49,7 @@ if first_admin:  # fail closed: a deployment without any account offers this pag
 elif user is None:
     pages = [st.Page("app_pages/login.py", title="登录", icon=":material/login:", default=True)]
 else:
-    pages = {"监测": DASHBOARDS + ([] if user.district_code else [BULLETIN])}
+    pages = {"监测": DASHBOARDS + CHECKS + ([] if user.district_code else [BULLETIN])}
     if user.can("analyst"):
         pages["数据管理"] = ANALYST
     if user.can("admin"):

@@ -224,6 +224,23 @@ def early_release(
     )
 
 
+def released(
+    con: duckdb.DuckDBPyConnection, year: int, as_of: dt.date | None = None, district: str | None = None
+) -> pd.DataFrame:
+    """Pledges released (PC01) in the window, with their loans and whether a renewal followed."""
+    return _frame(
+        con,
+        f"""SELECT x.reg_no AS registration_no, x.release_date, r.reg_date, r.pledgor, r.pledgee,
+                   coalesce(array_to_string(rl.loan_ids, '、'), '') AS loan_ids, rl.maturity,
+                   d.name AS district, r.district_code, x.reg_no IN (SELECT old_reg_no FROM renewals) AS renewed
+            FROM releases x JOIN registrations r USING (reg_no) JOIN d ON d.code = r.district_code
+            LEFT JOIN reg_loans rl USING (reg_no)
+            WHERE x.release_date BETWEEN $start AND $end AND {IN_SCOPE.format("r.district_code")}
+            ORDER BY x.release_date, x.reg_no""",
+        _params(con, year, as_of, district),
+    )
+
+
 def renewals(
     con: duckdb.DuckDBPyConnection, year: int, as_of: dt.date | None = None, district: str | None = None
 ) -> pd.DataFrame:
