@@ -8,8 +8,9 @@ district named in the pledgor's name places it in one of the city's districts.
 
 A loan matches a registration when they share the 登记号, or else when they share a pledged patent,
 the pledgor is the loan's enterprise and the registration date lies in [loan date − 90 days, loan
-date + 30 days]; of several, the nearest in time. One registration matched by several loans of an
-enterprise is a credit line (授信): it counts once, and says so.
+date + 30 days]; of several, one pledged to the loan's bank before others, then the nearest in
+time. One registration matched by several loans of an enterprise is a credit line (授信): it
+counts once, and says so.
 
 Every list takes the year's window [1 January, as_of] and an optional district; registration
 figures stand beside the bank-reported ones and are never added to them.
@@ -77,14 +78,15 @@ candidates AS (
     SELECT l.loan_id, r.reg_no, 0 AS rank
     FROM v_loans l JOIN registrations r ON r.reg_no = l.reg_no
     UNION ALL
-    SELECT DISTINCT l.loan_id, r.reg_no, 1 + abs(date_diff('day', l.loan_date, r.reg_date))
+    SELECT DISTINCT l.loan_id, r.reg_no,  -- the loan's own bank first, then the nearest in time
+           1 + abs(date_diff('day', l.loan_date, r.reg_date)) + CASE WHEN r.pledgee_head = l.bank THEN 0 ELSE 1000 END
     FROM v_loans l
     JOIN pledged_ip p ON p.loan_id = l.loan_id
     JOIN reg_patents rp ON rp.patent_no = p.ip_no
     JOIN registrations r ON r.reg_no = rp.reg_no AND r.uscc = l.uscc
     WHERE r.reg_date BETWEEN l.loan_date - {WINDOW_BEFORE} AND l.loan_date + {WINDOW_AFTER}
 ),
-matches AS (    -- each loan's registration: by 登记号, else the nearest in time sharing a patent
+matches AS (    -- each loan's registration: by 登记号, else of those sharing a patent the best ranked
     SELECT loan_id, arg_min(reg_no, rank) AS reg_no, min(rank) = 0 AS by_reg_no
     FROM candidates GROUP BY loan_id
 ),
