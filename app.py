@@ -56,6 +56,6 @@ else:
         pages["系统管理"] = ADMIN
     session.user_badge(user)
 try:
-    st.navigation(pages).run()
+    st.navigation(pages, expanded=True).run()  # every page listed: none behind “View more”
 except (StoreBusy, StoreUnreadable) as problem:  # the file went bad or busy while a page read it
     unavailable.show(problem)

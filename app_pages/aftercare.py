@@ -40,7 +40,7 @@ for card, horizon in zip(cards, aftercare.HORIZONS):
     within = due[due["days_left"] <= horizon]
     outstanding = within["balance_wan"].fillna(within["amount_wan"]).sum()
     card.metric(f"{horizon}天内到期", f"{len(within)}笔")
-    card.caption(f"余额{outstanding:,.2f}万元（未报余额的按贷款金额）")
+    card.caption(f"余额合计{outstanding / 10_000:,.2f}亿元（未报余额的按贷款金额计）")
 
 sheets: dict[str, pd.DataFrame] = {}
 for by, label in (("bank", "质权人"), ("district", "区县")):

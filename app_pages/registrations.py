@@ -51,8 +51,12 @@ def yes_no(series: pd.Series) -> pd.Series:
 # -- registration-based beside bank-reported ---------------------------------------------------
 figures = query(reg.side_by_side, year, as_of)
 st.subheader("登记口径与银行报送口径")
-st.caption("两种口径分列，不相加：质押登记没有贷款金额，一件登记可对应多笔贷款（授信）。")
-left, right = widgets.side_by_side(2)
+st.caption(
+    "两种口径分列，不相加：质押登记没有贷款金额，一件登记可对应多笔贷款（授信）。"
+    "“已匹配”：登记找到了对应的报送贷款，或贷款找到了对应的登记。"
+)
+height = 36 * (len(figures) + 1) + 2  # every district and 全市, no scrolling
+left, right = widgets.side_by_side(2, [5, 6])
 with left:
     st.markdown("**质押登记（国家知识产权局）**")
     widgets.table(
@@ -62,10 +66,10 @@ with left:
                 "登记(件)": figures["registrations"],
                 "专利(件)": figures["reg_patents"],
                 "出质人(家)": figures["pledgors"],
-                "已匹配贷款(件)": figures["reg_matched"],
-                "质权人非银行(件)": figures["reg_non_bank"],
+                "已匹配(件)": figures["reg_matched"],
             }
-        )
+        ),
+        height=height,
     )
 with right:
     st.markdown("**银行报送（台账）**")
@@ -75,12 +79,13 @@ with right:
                 "区县": figures["name"],
                 "贷款(笔)": figures["loans"],
                 "金额(亿元)": figures["amount"] / YI,
-                "质押专利(件)": figures["loan_patents"],
-                "惠及企业(家)": figures["enterprises"],
-                "已匹配登记(笔)": figures["loans_matched"],
+                "专利(件)": figures["loan_patents"],
+                "企业(家)": figures["enterprises"],
+                "已匹配(笔)": figures["loans_matched"],
             }
         ),
         {"金额(亿元)": "{:,.2f}"},
+        height=height,
     )
 compared = pd.DataFrame(  # in the download: the two sources side by side, never summed
     {
