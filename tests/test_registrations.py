@@ -25,6 +25,7 @@ import json
 
 import openpyxl
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from etl import cli, pipeline
 from etl import load as loader
@@ -34,7 +35,7 @@ from etl.parse import parse_file
 from pledge.metrics import aftercare
 from pledge.metrics import registrations as reg
 from pledge.store import Store
-from tests.fixtures import USCC_A
+from tests.fixtures import ROOT, USCC_A, xlsx_bytes
 from tests.registrations_data import (
     AS_OF,
     EXTRACT,
@@ -51,6 +52,8 @@ from tests.registrations_data import (
     patent,
     scenario,
 )
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @pytest.fixture(scope="module")
@@ -225,14 +228,28 @@ def test_after_loan_columns_are_optional_and_soft(tmp_path):
     assert again.counts["duplicate"] == 1 and again.counts["updated"] == 0
 
 
-def test_template_offers_the_events_and_its_example_row_is_skipped(tmp_path):
-    store = new_store(tmp_path)
+def test_template_offers_the_events_and_its_example_row_is_skipped(db):
     book = openpyxl.load_workbook(io.BytesIO(registrations_template(2025)))
     sheet = book["质押登记"]
     assert any("选项" in str(v.formula1) for v in sheet.data_validations.dataValidation)
     sheet.append(["PE01 质押生效", P[1], "Y2025000009", dt.datetime(2025, 3, 1), A, ICBC, USCC_A, None, None])
     buffer = io.BytesIO()
     book.save(buffer)
-    parsed = parse_file(buffer.getvalue(), "质押登记.xlsx", pipeline.reference(store))
+    parsed = parse_file(buffer.getvalue(), "质押登记.xlsx", pipeline.reference(db))
     assert parsed.ok and parsed.kind == "registrations", [str(i) for i in parsed.issues]
     assert parsed.table[["event", "reg_no", "patent_no"]].values.tolist() == [["PE01", "Y2025000009", P[1][2:]]]
+
+
+def test_upload_page_previews_and_loads_an_extract(db, monkeypatch):
+    """Last: it adds an event (of a pledgor from elsewhere, which no list shows)."""
+    monkeypatch.setenv("PLEDGE_DB", str(db.path))
+    at = AppTest.from_file(str(ROOT / "app_pages/upload.py"), default_timeout=60).run()
+    more = [EXTRACT_HEADER, *EXTRACT, ["PE01", patent(73), "Y15", "2025-12-02", "外地远方有限公司", ICBC, None]]
+    at.file_uploader(key="uploads").set_value(("质押登记1-12月.xlsx", xlsx_bytes(more), XLSX)).run()
+    assert not at.exception and any("质押登记" in c.value for c in at.caption)
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["新增"] == "1"
+    at.button(key="confirm_0").click().run()
+    assert not at.exception and any("已导入" in s.value for s in at.success)
+    with db.read() as con:
+        assert con.execute("SELECT count(*) FROM v_registration_events WHERE reg_no = 'Y15'").fetchall() == [(1,)]
