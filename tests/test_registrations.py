@@ -27,7 +27,7 @@ import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from etl import cli, pipeline
+from etl import cli, kinds, pipeline
 from etl import load as loader
 from etl.kinds.registrations import event_code, pledgor_key, registrations_template
 from etl.normalise import Invalid
@@ -253,3 +253,11 @@ def test_upload_page_previews_and_loads_an_extract(db, monkeypatch):
     assert not at.exception and any("已导入" in s.value for s in at.success)
     with db.read() as con:
         assert con.execute("SELECT count(*) FROM v_registration_events WHERE reg_no = 'Y15'").fetchall() == [(1,)]
+
+
+def test_ledger_preview_shows_the_after_loan_columns_only_when_given(db):
+    given = parse(db, "台账.xlsx", [LEDGER_HEADER, LEDGER[0]])
+    plain = parse(db, "台账.xlsx", [LEDGER_HEADER[:9], LEDGER[0][:9]])
+    shown = kinds.get("loans").preview(given, pipeline.reference(db))
+    assert shown[["贷款余额(万元)", "五级分类"]].values.tolist() == [[500, "正常"]]
+    assert "五级分类" not in kinds.get("loans").preview(plain, pipeline.reference(db))

@@ -407,7 +407,7 @@ class Loans(FileKind):
         frame = parsed.table.head(limit)
         patents = parsed.patent_table[parsed.patent_table["row"] < limit]
         listed = patents.groupby("row")["patent_no"].agg("、".join) if len(patents) else pd.Series(dtype=str)
-        return pd.DataFrame(
+        shown = pd.DataFrame(
             {
                 "工作表": frame["source_sheet"],
                 "行号": frame["source_row"],
@@ -424,6 +424,14 @@ class Loans(FileKind):
                 "质押登记号": frame["reg_no"],
             }
         )
+        if "maturity_date" not in frame:
+            return shown
+        after = {  # 贷后 columns, shown when the file carries them
+            "到期日": frame["maturity_date"].dt.date,
+            "贷款余额(万元)": frame["balance_cents"].astype("Float64") / 1_000_000,
+            "五级分类": frame["risk_class"],
+        }
+        return shown.assign(**{k: v for k, v in after.items() if v.notna().any()})
 
     def year_of(self, parsed: ParsedFile) -> int | None:
         return int(parsed.table["loan_date"].dt.year.max())
