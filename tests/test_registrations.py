@@ -29,9 +29,11 @@ from streamlit.testing.v1 import AppTest
 
 from etl import cli, kinds, pipeline
 from etl import load as loader
+from etl.issues import LoadRefused
 from etl.kinds.registrations import event_code, pledgor_key, registrations_template
 from etl.normalise import Invalid
 from etl.parse import parse_file
+from etl.pledgors import map_pledgor, unmap_pledgor
 from pledge.metrics import aftercare
 from pledge.metrics import registrations as reg
 from pledge.store import Store
@@ -261,3 +263,20 @@ def test_ledger_preview_shows_the_after_loan_columns_only_when_given(db):
     shown = kinds.get("loans").preview(given, pipeline.reference(db))
     assert shown[["贷款余额(万元)", "五级分类"]].values.tolist() == [[500, "正常"]]
     assert "五级分类" not in kinds.get("loans").preview(plain, pipeline.reference(db))
+
+
+def test_a_pledgor_mapped_once_is_that_enterprise(db):
+    """Last but one kind of change to the shared store: a mapping, removed again."""
+    before = run(reg.side_by_side, db, 2025, AS_OF).set_index("scope").at["990101", "pledgors"]
+    key = map_pledgor(db, "东湖新材料有限公司", USCC_A, "analyst")
+    assert run(reg.unmapped_pledgors, db).empty
+    assert run(reg.side_by_side, db, 2025, AS_OF).set_index("scope").at["990101", "pledgors"] == before - 1
+    with pytest.raises(LoadRefused, match="没有统一社会信用代码"):
+        map_pledgor(db, "东湖新材料有限公司", "91990101MA0000009X", "analyst")
+    unmap_pledgor(db, key, "analyst")
+    assert set(run(reg.unmapped_pledgors, db)["pledgor"]) == {"东湖新材料有限公司"}
+    with db.read() as con:
+        assert [r[0] for r in con.execute("SELECT action FROM audit_log ORDER BY logged_at").fetchall()][-2:] == [
+            "出质人对应企业",
+            "删除出质人对应",
+        ]

@@ -1,9 +1,9 @@
 """登记核对: the banks' ledgers against the CNIPA pledge registrations (DOMAIN.md, Pledge registrations).
 
 A registration is one 登记号 of the gazette's PE01 events (its date, pledgor, pledgee, patents).
-Its pledgor is an enterprise of the ledgers by USCC when the extract gives one, else by name as
-names are keyed (half-width, no spaces, 有限责任公司 = 有限公司) or as an analyst mapped it once
-(enterprise_aliases). A registration is local when that enterprise, the USCC's division code or a
+Its pledgor is an enterprise of the ledgers by USCC when the extract gives one the ledgers know,
+else as an analyst mapped it once (enterprise_aliases), else (without a USCC) by name as names are
+keyed (half-width, no spaces, 有限责任公司 = 有限公司). A registration is local when that enterprise, the USCC's division code or a
 district named in the pledgor's name places it in one of the city's districts.
 
 A loan matches a registration when they share the 登记号, or else when they share a pledged patent,
@@ -52,8 +52,9 @@ regs AS (       -- one registration per 登记号, from its PE01 events
     FROM v_registration_events WHERE event = 'PE01' GROUP BY reg_no
 ),
 reg_patents AS (SELECT DISTINCT reg_no, patent_no FROM v_registration_events WHERE event = 'PE01'),
-owners AS (     -- the pledgor's enterprise: by USCC when given, else a mapped alias, else the name
-    SELECT r.*, CASE WHEN r.pledgor_uscc IS NOT NULL THEN e.uscc ELSE coalesce(a.uscc, n.uscc) END AS uscc
+owners AS (     -- the pledgor's enterprise: by its USCC, else as an analyst mapped it, else by name
+                -- when no USCC is given (a USCC no ledger knows is another enterprise than the name's)
+    SELECT r.*, coalesce(e.uscc, a.uscc, CASE WHEN r.pledgor_uscc IS NULL THEN n.uscc END) AS uscc
     FROM regs r
     LEFT JOIN enterprises e ON e.uscc = r.pledgor_uscc
     LEFT JOIN enterprise_aliases a ON a.pledgor_key = r.pledgor_key
