@@ -9,6 +9,7 @@ import streamlit as st
 from pledge import charts, formats, metrics
 from pledge.metrics import aftercare
 from pledge.metrics import registrations as reg
+from pledge.text import md
 from ui import sidebar, widgets
 from ui.data import query
 
@@ -20,7 +21,7 @@ if period is None:
 year, as_of = period.year, period.as_of
 scope = period.district_name or charts.CITY_NAME
 st.caption(
-    f"{scope}截至{formats.date_cn(as_of)}。到期日取台账的“到期日”，未填时按放款日期加贷款期限（月）推算；"
+    f"{md(scope)}截至{formats.date_cn(as_of)}。到期日取台账的“到期日”，未填时按放款日期加贷款期限（月）推算；"
     "贷款余额为0的视为已结清。"
 )
 
@@ -140,17 +141,19 @@ else:
     )
     shown = npl[npl["npl_pct"] > 0]
     if not shown.empty:
-        widgets.chart(
-            charts.horizontal_bars(
-                shown["bank"].tolist(),
-                shown["npl_pct"].tolist(),
-                "知识产权质押贷款不良率",
-                "%",
-                as_of,
-                scope=scope,
-                noun="家银行",
-            )
+        figure = charts.horizontal_bars(
+            shown["bank"].tolist(),
+            shown["npl_pct"].tolist(),
+            "知识产权质押贷款不良率",
+            "%",
+            as_of,
+            scope=scope,
+            noun="家银行",
         )
+        figure.add_vline(
+            x=tolerated, line_dash="dash", line_color="#C0392B", annotation_text=f"容忍上限{tolerated:.2f}%"
+        )
+        widgets.chart(figure)
     widgets.table(
         sheets["不良率"],
         {

@@ -31,7 +31,7 @@ year, as_of, district = period.year, period.as_of, period.district
 scope = period.district_name or "全市"
 latest = query(metrics.latest_event_date)
 st.caption(
-    f"{scope}{year}年1月1日至{formats.date_cn(as_of)}；质押登记数据截至{formats.date_cn(latest)}。"
+    f"{md(scope)}{year}年1月1日至{formats.date_cn(as_of)}；质押登记数据截至{formats.date_cn(latest)}。"
     "贷款与登记相匹配：质押登记号相同，或质押同一专利、出质人即借款企业且登记日在放款日前90天至后30天之内；"
     "一件登记对应同一企业的多笔贷款（授信）只计一次。"
 )
@@ -189,7 +189,7 @@ for n, (tab, (name, frame)) in enumerate(zip(tabs, lists.items())):
     with tab:
         st.caption(notes[name])
         if frame.empty:
-            widgets.empty(f"{scope}{year}年截至{formats.date_cn(as_of)}没有{name}。")
+            widgets.empty(f"{md(scope)}{year}年截至{formats.date_cn(as_of)}没有{name}。")
             continue
         widgets.table(frame, {"贷款金额(万元)": "{:,.2f}"})
         widgets.xlsx_download(
