@@ -151,8 +151,14 @@ else:
             noun="家银行",
         )
         figure.add_vline(
-            x=tolerated, line_dash="dash", line_color="#C0392B", annotation_text=f"容忍上限{tolerated:.2f}%"
+            x=tolerated,
+            line_dash="dash",
+            line_color="#C0392B",
+            annotation_text=f"容忍上限{tolerated:.2f}%",
+            annotation_position="top right",
+            annotation={"yanchor": "bottom", "font": {"color": "#C0392B"}},  # above the bars, never on them
         )
+        figure.update_xaxes(range=[0, max(shown["npl_pct"].max() * 1.25, tolerated * 1.15)])  # the line in view
         widgets.chart(figure)
     widgets.table(
         sheets["不良率"],
