@@ -3,6 +3,8 @@ list downloadable; analysts map an unknown pledgor to its enterprise once."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 import streamlit as st
 
@@ -29,9 +31,15 @@ if not query(metrics.has_registrations):
     st.stop()
 year, as_of, district = period.year, period.as_of, period.district
 scope = period.district_name or "全市"
-latest = query(metrics.latest_event_date)
+first, latest = query(metrics.first_event_date), query(metrics.latest_event_date)
+if latest < dt.date(year, 1, 1) or first > as_of:
+    st.warning(
+        f"已导入的质押登记数据覆盖{formats.date_cn(first)}至{formats.date_cn(latest)}，"
+        f"不含{year}年1月1日至{formats.date_cn(as_of)}，该期间无法核对。请导入该期间的质押登记。"
+    )
 st.caption(
-    f"{md(scope)}{year}年1月1日至{formats.date_cn(as_of)}；质押登记数据截至{formats.date_cn(latest)}。"
+    f"{md(scope)}{year}年1月1日至{formats.date_cn(as_of)}；质押登记数据覆盖{formats.date_cn(first)}"
+    f"至{formats.date_cn(latest)}（此前放款的贷款不列入未见登记）。"
     "贷款与登记相匹配：质押登记号相同，或质押同一专利、出质人即借款企业且登记日在放款日前90天至后30天之内；"
     "一件登记对应同一企业的多笔贷款（授信）只计一次。"
 )

@@ -45,7 +45,7 @@ from pledge.metrics.progress import (
     summary,
     years_with_data,
 )
-from pledge.metrics.registrations import has_registrations, latest_event_date
+from pledge.metrics.registrations import first_event_date, has_registrations, latest_event_date
 from pledge.metrics.series import (
     district_month_matrix,
     monthly_cumulative,
@@ -65,7 +65,8 @@ CITY_WIDE_OK = frozenset(
         targets_grid,
         district_list,
         bank_aliases,
-        has_registrations,  # 登记核对: whether any extract is loaded, and its newest date
+        has_registrations,  # 登记核对: whether any extract is loaded, and the days it covers
+        first_event_date,
         latest_event_date,
     }
 )

@@ -134,6 +134,11 @@ def latest_event_date(con: duckdb.DuckDBPyConnection) -> dt.date | None:
     return fetch_value(con, "SELECT max(event_date) FROM v_registration_events")
 
 
+def first_event_date(con: duckdb.DuckDBPyConnection) -> dt.date | None:
+    """The oldest event loaded: the extracts say nothing about earlier days."""
+    return fetch_value(con, "SELECT min(event_date) FROM v_registration_events")
+
+
 def matches(con: duckdb.DuckDBPyConnection, district: str | None = None) -> pd.DataFrame:
     """Every current loan that matches a registration: loan_id, reg_no, by_reg_no, credit_line."""
     return _frame(
@@ -168,7 +173,8 @@ def unregistered(
     con: duckdb.DuckDBPyConnection, year: int, as_of: dt.date | None = None, district: str | None = None
 ) -> pd.DataFrame:
     """未见登记: loans of the window pledging patents with no matching registration although the
-    registration window (loan date + 30 days) has closed by the as-of date and by the newest extract."""
+    extracts cover the loan date and its registration window (loan date + 30 days) has closed by
+    the as-of date and by the newest extract."""
     params = _params(con, year, as_of, district)
     latest = latest_event_date(con)
     cutoff = min(params["end"], latest) if latest else None
@@ -181,11 +187,12 @@ def unregistered(
             FROM v_loans l JOIN d ON d.code = l.district_code
             WHERE l.loan_date BETWEEN $start AND $end AND {IN_SCOPE.format("l.district_code")}
               AND l.loan_date + {WINDOW_AFTER} <= CAST($cutoff AS DATE)
+              AND l.loan_date >= CAST($first AS DATE)
               AND (l.pledge_type IN {PATENT_PLEDGES}
                    OR EXISTS (SELECT 1 FROM pledged_ip p WHERE p.loan_id = l.loan_id AND p.ip_type <> '商标'))
               AND l.loan_id NOT IN (SELECT loan_id FROM matches)
             ORDER BY l.loan_date, l.loan_id""",
-        {**params, "cutoff": cutoff},
+        {**params, "cutoff": cutoff, "first": first_event_date(con)},
     )
 
 
