@@ -13,7 +13,7 @@ import logging
 import sys
 from pathlib import Path
 
-from etl import cli_loans, cli_outreach, kinds, pipeline
+from etl import cli_loans, cli_outreach, cli_registrations, kinds, pipeline
 from etl import load as loader
 from etl.parse import ParsedFile
 from etl.report import error_report_xlsx
@@ -359,6 +359,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_loans.add_commands(sub, common)
     cli_outreach.add_commands(sub, common)
+    cli_registrations.add_commands(sub, common)
 
     p = sub.add_parser("demo", parents=[common], help="生成示例市演示数据")
     p.add_argument("--today", type=_date, help=argparse.SUPPRESS)

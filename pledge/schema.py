@@ -340,7 +340,44 @@ def _v8(con: duckdb.DuckDBPyConnection) -> None:
 
 _V9 = """
 -- 登记核对 and 贷后 (issue 11): CNIPA pledge registrations and the optional after-loan ledger columns.
-SELECT 1;
+-- Optional ledger columns (贷后): an explicit maturity, the outstanding balance, the five-tier class.
+ALTER TABLE loans ADD COLUMN maturity_date DATE;
+ALTER TABLE loans ADD COLUMN balance_yuan DECIMAL(18, 2);
+ALTER TABLE loans ADD COLUMN risk_class VARCHAR;   -- 正常 | 关注 | 次级 | 可疑 | 损失
+
+-- Gazette events as extracted (质押登记 files), one row per event and patent. Cumulative extracts
+-- repeat events: an event is its key (登记号, 事件, 日期, 专利号), and of the rows of a key in
+-- active batches the newest counts (v_registration_events), so a repeat counts nothing twice and
+-- undoing a batch brings back what it replaced.
+CREATE TABLE registration_events (
+    batch_id      INTEGER NOT NULL,
+    event_key     VARCHAR NOT NULL,          -- reg_no|event|date|patent_no
+    row_hash      VARCHAR NOT NULL,          -- of the stored values: tells updated from unchanged
+    event         VARCHAR NOT NULL,          -- PE01 生效 | PM01 变更 | PC01 注销 | CF01 未缴年费终止 | IW01 全部无效
+    reg_no        VARCHAR,                   -- NULL for lapse events (CF01, IW01)
+    patent_no     VARCHAR NOT NULL,          -- without ZL: 202310123456.6
+    event_date    DATE NOT NULL,
+    pledgor       VARCHAR,                   -- 出质人 as written (brackets half-width)
+    pledgor_key   VARCHAR,                   -- the name as names are matched (pledge/metrics/registrations.py)
+    pledgor_uscc  VARCHAR,
+    pledgee       VARCHAR,                   -- 质权人 as written
+    pledgee_head  VARCHAR,                   -- the head bank when the pledgee is a bank, else NULL
+    ipc           VARCHAR,                   -- 主分类号
+    title         VARCHAR,                   -- 发明名称
+    source_sheet  VARCHAR NOT NULL,
+    source_row    INTEGER NOT NULL
+);
+CREATE VIEW v_registration_events AS
+    SELECT e.* FROM registration_events e JOIN batches b ON b.id = e.batch_id AND b.status = 'active'
+    QUALIFY row_number() OVER (PARTITION BY e.event_key ORDER BY e.batch_id DESC) = 1;
+
+-- Pledgors an analyst mapped once to an enterprise of the ledgers (by its USCC).
+CREATE TABLE enterprise_aliases (
+    pledgor_key  VARCHAR PRIMARY KEY,
+    uscc         VARCHAR NOT NULL,
+    created_by   VARCHAR NOT NULL,
+    created_at   TIMESTAMP NOT NULL
+);
 """
 
 

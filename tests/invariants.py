@@ -7,6 +7,7 @@
   — the newest row that a newer replacing report of its source or a newer withdrawal has not
   taken back (pledge/versions.py, recomputed here in Python); the same for targets per (year, scope, metric); the current
   district list names each code once;
+- registrations: each 质押登记 event key counts once, from the newest active batch carrying it;
 - districts: no current loan lies in a district outside the current district list;
 - 增量扩面: every roster, event, attendee, demand and push row belongs to a batch of its kind, and
   the merged roster (v_roster) lists an enterprise once;
@@ -57,7 +58,32 @@ def check(store: Store) -> None:
 
 
 def problems(con: duckdb.DuckDBPyConnection) -> list[str]:
-    return [*versions(con), *outside_districts(con), *stale_rollups(con), *figures(con), *outreach_rows(con)]
+    return [
+        *versions(con),
+        *registration_events(con),
+        *outside_districts(con),
+        *stale_rollups(con),
+        *figures(con),
+        *outreach_rows(con),
+    ]
+
+
+def registration_events(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """质押登记: each event key counts once, from the newest active batch that carries it."""
+    return _named(
+        "registration event not counted once from its newest active batch (event_key, counted batches, newest)",
+        _rows(
+            con,
+            """
+        WITH newest AS (
+            SELECT e.event_key, max(e.batch_id) AS batch_id FROM registration_events e
+            JOIN batches b ON b.id = e.batch_id AND b.status = 'active' GROUP BY e.event_key),
+        counted AS (SELECT event_key, list(batch_id ORDER BY batch_id) AS batches
+                    FROM v_registration_events GROUP BY event_key)
+        SELECT event_key, c.batches, n.batch_id FROM newest n FULL JOIN counted c USING (event_key)
+        WHERE c.batches IS DISTINCT FROM [n.batch_id] ORDER BY ALL""",
+        ),
+    )
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[tuple]:

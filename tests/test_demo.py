@@ -47,8 +47,10 @@ def test_every_file_loads_and_the_cumulative_months_are_not_counted_twice(built)
     assert [b[0] for b in batches] == summary["files"]
     assert all(b[2] == "active" and b[7] == 0 for b in batches)
     kinds = [b[1] for b in batches]
-    # 2021-2025 ledgers + 1-8, 1-9, 1-10月, then 增量扩面: two rosters, events, demands, pushes
+    # 2021-2025 ledgers + 1-8, 1-9, 1-10月, the pledge registrations of 2025-2026 (登记核对),
+    # then 增量扩面: two rosters, events, demands, pushes
     assert kinds == ["districts"] + ["targets"] * 6 + ["loans"] * 8 + [
+        "registrations",
         "roster",
         "roster",
         "events",

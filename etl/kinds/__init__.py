@@ -6,11 +6,21 @@ Order matters where two kinds match a sheet equally well: the first listed wins.
 
 from __future__ import annotations
 
-from etl.kinds import demands, districts, events, loans, pushes, roster, targets
+from etl.kinds import demands, districts, events, loans, pushes, registrations, roster, targets
 from etl.kinds.base import Context, FileKind
 
 KINDS: dict[str, FileKind] = {
-    k.name: k for k in (loans.KIND, targets.KIND, districts.KIND, roster.KIND, events.KIND, demands.KIND, pushes.KIND)
+    k.name: k
+    for k in (
+        loans.KIND,
+        targets.KIND,
+        districts.KIND,
+        registrations.KIND,
+        roster.KIND,
+        events.KIND,
+        demands.KIND,
+        pushes.KIND,
+    )
 }
 
 

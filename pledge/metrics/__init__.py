@@ -8,6 +8,7 @@ Each function takes an open connection (from Store.read()) so that a page is ans
 - breakdowns: banks, enterprises, pledged IP types, first-time borrowers
 - outreach:   增量扩面: the white list, the 政银企对接 funnel, which banks answer
 - lists:      plain reads (search, an enterprise's loans, imports, reference lists, freshness)
+- registrations, aftercare: 登记核对 (ledgers against CNIPA registrations) and 贷后 (maturities, NPL)
 
 What each figure is (label, unit, SQL) is declared in pledge/catalogue.py; the time rules are in
 pledge/periods.py.
@@ -55,6 +56,7 @@ from pledge.metrics.progress import (
     summary,
     years_with_data,
 )
+from pledge.metrics.registrations import first_event_date, has_registrations, latest_event_date
 from pledge.metrics.series import (
     district_month_matrix,
     monthly_cumulative,
@@ -75,6 +77,9 @@ CITY_WIDE_OK = frozenset(
         district_list,
         bank_aliases,
         outreach_years,
+        has_registrations,  # 登记核对: whether any extract is loaded, and the days it covers
+        first_event_date,
+        latest_event_date,
     }
 )
 
