@@ -33,6 +33,12 @@ else:
 cards = st.columns(4)
 for card, shown in zip(cards, HEADLINE):
     widgets.kpi_card(card, shown.key, row)
+via = query(metrics.funnel_share, year, as_of)  # 增量扩面: first-time borrowers the funnel brought
+if via["has_outreach"] and via["first_time"]:
+    st.caption(
+        f"{year}年首贷企业{via['first_time']:,}家，其中经政银企对接（融资需求或白名单推送后180天内放款）"
+        f"{via['via_funnel']:,}家，占{formats.pct(via['share'])}"
+    )
 
 left, right = widgets.side_by_side(2)
 with left:

@@ -19,7 +19,7 @@ user = session.require("analyst")
 st.title("数据导入")
 st.caption(
     "支持 .xlsx、.xls、.csv（UTF-8 或 GBK），单个文件不超过"
-    f"{settings.MAX_UPLOAD_MB}MB。系统自动识别区县名单、年度目标和质押融资台账；"
+    f"{settings.MAX_UPLOAD_MB}MB。系统自动识别区县名单、年度目标、质押融资台账，以及企业名单、对接活动和融资需求；"
     "预览无误后点击“确认导入”才会写入。有错误的文件不能导入，请按问题清单修改后重新上传。"
 )
 
@@ -27,7 +27,8 @@ with st.expander("下载填报模板（含下拉选项）", icon=":material/desc
     districts = [d.name for d in pipeline.reference(store()).districts]
     year = dt.date.today().year
     offered = [k for k in kinds.KINDS.values() if k.template_name]
-    for column, kind in zip(st.columns(len(offered)), offered):
+    columns = [c for _ in range(0, len(offered), 3) for c in st.columns(3)]  # three a row: names never squeezed
+    for column, kind in zip(columns, offered):
         column.download_button(
             kind.template_name,
             kind.template(districts, year),

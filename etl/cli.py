@@ -13,7 +13,7 @@ import logging
 import sys
 from pathlib import Path
 
-from etl import cli_loans, cli_subsidy, kinds, pipeline
+from etl import cli_loans, cli_outreach, cli_registrations, cli_subsidy, kinds, pipeline
 from etl import load as loader
 from etl.parse import ParsedFile
 from etl.report import error_report_xlsx
@@ -358,6 +358,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_restore)
 
     cli_loans.add_commands(sub, common)
+    cli_outreach.add_commands(sub, common)
+    cli_registrations.add_commands(sub, common)
     cli_subsidy.add_commands(sub, common)
 
     p = sub.add_parser("demo", parents=[common], help="生成示例市演示数据")

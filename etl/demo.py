@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 import xlsxwriter
 
+from etl import demo_registrations
 from etl.checksums import USCC_CHARSET
 
 CITY = "示例市"
@@ -145,6 +146,7 @@ LEDGER_COLUMNS = [  # header, field, width
     ("年利率(%)", "rate_pct", 10),
     ("是否首贷", "first_loan", 9),
     ("贴息金额(万元)", "subsidy_wan", 14),
+    *demo_registrations.LEDGER_COLUMNS,
 ]
 TARGET_HEADERS = ["区县", "质押融资金额(亿元)", "质押发明专利(件)", "惠及企业(家)", "首贷企业(家)"]
 TARGET_COLUMNS = ["year", "district", "loan_amount_yi", "invention_patents", "enterprises", "first_time_enterprises"]
@@ -578,7 +580,7 @@ def _write_ledger(path: Path, title: str, loans: pd.DataFrame, aliases: dict[str
     for _, field, _ in LEDGER_COLUMNS:
         if field in ("loan_date", "reg_date"):
             kinds.append("date")
-        elif field in ("amount_wan", "subsidy_wan", "patent_count", "term_months", "rate_pct"):
+        elif field in ("amount_wan", "subsidy_wan", "patent_count", "term_months", "rate_pct", "balance_wan"):
             kinds.append("number")
         else:
             kinds.append("text")
@@ -653,6 +655,7 @@ def write_files(city: DemoCity, folder: Path) -> list[Path]:
     1-10月: each re-sends the earlier loans; the earlier ones carry a slip the last corrects)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
+    city = demo_registrations.after_loan(city)  # 贷款余额, 五级分类, credit lines
     if (folder / _MARKER).exists():  # a previous demo build: replace its files, touch nothing else
         for old in folder.glob("*.xlsx"):
             old.unlink()
@@ -728,6 +731,7 @@ def build_demo(
     generated = time.perf_counter()
     folder = Path(folder) if folder else store.path.parent / "demo"
     files = write_files(city, folder)
+    files.append(demo_registrations.write_extract(city, folder, len(files) + 1))  # 质押登记
     written = time.perf_counter()
     for path in files:
         parsed, result = pipeline.import_path(store, path, user="demo")
@@ -735,8 +739,10 @@ def build_demo(
             problems = "\n".join(str(issue) for issue in parsed.errors[:20])
             more = f"\n……共{len(parsed.errors)}处错误" if len(parsed.errors) > 20 else ""
             raise RuntimeError(f"演示数据文件 {path.name} 未通过校验，未导入：\n{problems}{more}")
-    from etl import demo_subsidy
+    from etl import demo_outreach  # 增量扩面: roster, events, demands and pushes matching this ledger
+    from etl import demo_subsidy  # 贴息: last year's policy and claims, walked through the workflow
 
+    outreach = demo_outreach.load_into(store, city, folder, len(files), seed)
     subsidy = demo_subsidy.build(store, folder, city.today, seed)
     with store.write() as con:
         set_meta(con, "demo", CITY)
@@ -746,7 +752,7 @@ def build_demo(
     return {
         "city": CITY,
         "folder": str(folder),
-        "files": [p.name for p in files] + subsidy["files"],
+        "files": [p.name for p in files] + outreach + subsidy["files"],
         "loans": loaded,
         "generated_loans": len(city.loans),
         "subsidy_claims": subsidy["claims"],

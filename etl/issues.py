@@ -75,6 +75,8 @@ class ParsedFile:
     accept_large: bool = False  # the analyst checked amounts far above the city's usual month
     # Names the reference data does not know, for the upload page to offer mapping (etl/unmatched.py).
     unmatched: list[dict] = field(default_factory=list)
+    # A kind's second table, as plain DataFrames by name (对接活动: the attendees of its events).
+    side_tables: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     @property
     def table(self) -> pd.DataFrame:

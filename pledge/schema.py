@@ -340,7 +340,44 @@ def _v8(con: duckdb.DuckDBPyConnection) -> None:
 
 _V9 = """
 -- 登记核对 and 贷后 (issue 11): CNIPA pledge registrations and the optional after-loan ledger columns.
-SELECT 1;
+-- Optional ledger columns (贷后): an explicit maturity, the outstanding balance, the five-tier class.
+ALTER TABLE loans ADD COLUMN maturity_date DATE;
+ALTER TABLE loans ADD COLUMN balance_yuan DECIMAL(18, 2);
+ALTER TABLE loans ADD COLUMN risk_class VARCHAR;   -- 正常 | 关注 | 次级 | 可疑 | 损失
+
+-- Gazette events as extracted (质押登记 files), one row per event and patent. Cumulative extracts
+-- repeat events: an event is its key (登记号, 事件, 日期, 专利号), and of the rows of a key in
+-- active batches the newest counts (v_registration_events), so a repeat counts nothing twice and
+-- undoing a batch brings back what it replaced.
+CREATE TABLE registration_events (
+    batch_id      INTEGER NOT NULL,
+    event_key     VARCHAR NOT NULL,          -- reg_no|event|date|patent_no
+    row_hash      VARCHAR NOT NULL,          -- of the stored values: tells updated from unchanged
+    event         VARCHAR NOT NULL,          -- PE01 生效 | PM01 变更 | PC01 注销 | CF01 未缴年费终止 | IW01 全部无效
+    reg_no        VARCHAR,                   -- NULL for lapse events (CF01, IW01)
+    patent_no     VARCHAR NOT NULL,          -- without ZL: 202310123456.6
+    event_date    DATE NOT NULL,
+    pledgor       VARCHAR,                   -- 出质人 as written (brackets half-width)
+    pledgor_key   VARCHAR,                   -- the name as names are matched (pledge/metrics/registrations.py)
+    pledgor_uscc  VARCHAR,
+    pledgee       VARCHAR,                   -- 质权人 as written
+    pledgee_head  VARCHAR,                   -- the head bank when the pledgee is a bank, else NULL
+    ipc           VARCHAR,                   -- 主分类号
+    title         VARCHAR,                   -- 发明名称
+    source_sheet  VARCHAR NOT NULL,
+    source_row    INTEGER NOT NULL
+);
+CREATE VIEW v_registration_events AS
+    SELECT e.* FROM registration_events e JOIN batches b ON b.id = e.batch_id AND b.status = 'active'
+    QUALIFY row_number() OVER (PARTITION BY e.event_key ORDER BY e.batch_id DESC) = 1;
+
+-- Pledgors an analyst mapped once to an enterprise of the ledgers (by its USCC).
+CREATE TABLE enterprise_aliases (
+    pledgor_key  VARCHAR PRIMARY KEY,
+    uscc         VARCHAR NOT NULL,
+    created_by   VARCHAR NOT NULL,
+    created_at   TIMESTAMP NOT NULL
+);
 """
 
 
@@ -440,7 +477,104 @@ def _v10(con: duckdb.DuckDBPyConnection) -> None:
 
 _V11 = """
 -- 增量扩面 (issue 12): the enterprise roster, matchmaking events, financing demands, pushes.
-SELECT 1;
+-- Every row keeps its batch; a row counts while its batch is active, so undo needs no rewrite.
+
+-- 企业名单: several rosters (高企, 专精特新, 有效发明专利 holders) merge by USCC in v_roster.
+CREATE TABLE roster (
+    batch_id           INTEGER NOT NULL,
+    uscc               VARCHAR NOT NULL,
+    name               VARCHAR NOT NULL,
+    district_code      VARCHAR,
+    invention_patents  INTEGER,                -- 有效发明专利数 (NULL: the roster did not say)
+    patents            INTEGER,                -- 有效专利数
+    tags               VARCHAR[] NOT NULL,     -- 高新技术企业 | 专精特新 | 科技型中小企业 | 示范企业
+    contact            VARCHAR,
+    source_sheet       VARCHAR NOT NULL,
+    source_row         INTEGER NOT NULL
+);
+-- One row per enterprise: the newest roster's stated values, the tags of every roster.
+CREATE VIEW v_roster AS
+    SELECT r.uscc,
+           arg_max(r.name, r.batch_id) AS name,
+           arg_max(r.district_code, r.batch_id) AS district_code,
+           arg_max(r.invention_patents, r.batch_id) AS invention_patents,
+           arg_max(r.patents, r.batch_id) AS patents,
+           list_sort(list_distinct(flatten(list(r.tags)))) AS tags,
+           arg_max(r.contact, r.batch_id) AS contact,
+           max(r.batch_id) AS batch_id
+    FROM roster r JOIN batches b ON b.id = r.batch_id AND b.status = 'active'
+    GROUP BY r.uscc;
+
+-- 对接活动: an event is its date and name; the newest active batch that lists it counts.
+CREATE TABLE outreach_events (
+    batch_id        INTEGER NOT NULL,
+    event_key       VARCHAR NOT NULL,          -- date|name
+    event_date      DATE NOT NULL,
+    name            VARCHAR NOT NULL,
+    place           VARCHAR,                   -- 区县或园区 as written
+    district_code   VARCHAR,                   -- NULL: a park or place that names no one district
+    banks           VARCHAR[] NOT NULL,        -- 主办银行, head banks
+    attendee_count  INTEGER,                   -- 参会企业数 as declared
+    source_sheet    VARCHAR NOT NULL,
+    source_row      INTEGER NOT NULL
+);
+-- 对接企业名单: the enterprises that attended, from an events file's second sheet.
+CREATE TABLE outreach_attendees (
+    batch_id    INTEGER NOT NULL,
+    event_key   VARCHAR NOT NULL,
+    uscc        VARCHAR NOT NULL,
+    name        VARCHAR
+);
+CREATE VIEW v_outreach_events AS
+    SELECT e.* FROM outreach_events e JOIN batches b ON b.id = e.batch_id AND b.status = 'active'
+    QUALIFY row_number() OVER (PARTITION BY e.event_key ORDER BY e.batch_id DESC) = 1;
+-- The list of the newest active batch that gave one for the event.
+CREATE VIEW v_outreach_attendees AS
+    SELECT DISTINCT a.event_key, a.uscc, a.name FROM outreach_attendees a
+    WHERE a.batch_id = (SELECT max(x.batch_id) FROM outreach_attendees x JOIN batches b
+                        ON b.id = x.batch_id AND b.status = 'active' WHERE x.event_key = a.event_key)
+      AND a.event_key IN (SELECT event_key FROM v_outreach_events);
+
+-- 融资需求: one demand is an enterprise and its registration date; a later file (with the bank's
+-- feedback) replaces it.
+CREATE TABLE outreach_demands (
+    batch_id         INTEGER NOT NULL,
+    demand_key       VARCHAR NOT NULL,         -- uscc|demand date
+    uscc             VARCHAR NOT NULL,
+    enterprise_name  VARCHAR NOT NULL,
+    district_code    VARCHAR,                  -- as written; else the roster's, the ledger's, the USCC's
+    amount_yuan      DECIMAL(18, 2),           -- 需求金额
+    term_months      INTEGER,                  -- 期望期限
+    demand_date      DATE NOT NULL,            -- 登记日期
+    event_name       VARCHAR,                  -- 来源活动
+    bank             VARCHAR,                  -- 推送银行, head bank
+    push_date        DATE,
+    feedback         VARCHAR,                  -- 受理 | 授信 | 放款 | 未通过
+    feedback_reason  VARCHAR,
+    feedback_date    DATE,
+    credit_yuan      DECIMAL(18, 2),           -- 授信金额
+    source_sheet     VARCHAR NOT NULL,
+    source_row       INTEGER NOT NULL
+);
+CREATE VIEW v_outreach_demands AS
+    SELECT d.* REPLACE (coalesce(d.district_code, r.district_code, e.district_code,
+                                 (SELECT code FROM v_districts WHERE code = substr(d.uscc, 3, 6))) AS district_code)
+    FROM outreach_demands d JOIN batches b ON b.id = d.batch_id AND b.status = 'active'
+    LEFT JOIN v_roster r ON r.uscc = d.uscc
+    LEFT JOIN enterprises e ON e.uscc = d.uscc
+    QUALIFY row_number() OVER (PARTITION BY d.demand_key ORDER BY d.batch_id DESC) = 1;
+
+-- 白名单推送: which enterprises of the white list went to which bank, when; by whom is the batch's user.
+CREATE TABLE outreach_pushes (
+    batch_id         INTEGER NOT NULL,
+    uscc             VARCHAR NOT NULL,
+    enterprise_name  VARCHAR NOT NULL,
+    district_code    VARCHAR,
+    bank             VARCHAR NOT NULL,
+    push_date        DATE NOT NULL
+);
+CREATE VIEW v_outreach_pushes AS
+    SELECT p.*, b.user_name FROM outreach_pushes p JOIN batches b ON b.id = p.batch_id AND b.status = 'active';
 """
 
 

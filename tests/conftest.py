@@ -29,12 +29,26 @@ from etl import pipeline
 from pledge.store import Store
 from tests import invariants
 from tests.browser import CHROMIUM, CHROMIUM_ARGS
-from tests.fixtures import district_rows, load_city, write, xlsx_bytes
+from tests.fixtures import district_rows, from_template, load_city, write, xlsx_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 # -- stores ------------------------------------------------------------------------------------
+# Built once per test process and copied for each test (tests/fixtures.py from_template).
+def _districts_only(folder: Path) -> None:
+    store = Store(folder / "pledge.duckdb", timeout=5)
+    store.ensure_schema()
+    path = write(folder, "districts.xlsx", xlsx_bytes(district_rows(), sheet="区县"))
+    parsed, result = pipeline.import_path(store, path, user="fixture")
+    assert parsed.ok and result.status == "loaded", parsed.issues
+
+
+def _tiny_city(folder: Path) -> None:
+    _districts_only(folder)
+    load_city(Store(folder / "pledge.duckdb", timeout=5), folder)
+
+
 @pytest.fixture
 def empty_store(tmp_path) -> Store:
     store = Store(tmp_path / "pledge.duckdb", timeout=5)
@@ -43,18 +57,17 @@ def empty_store(tmp_path) -> Store:
 
 
 @pytest.fixture
-def store(empty_store, tmp_path) -> Store:
+def store(tmp_path) -> Store:
     """A store that knows the tiny city's districts and nothing else."""
-    path = write(tmp_path, "districts.xlsx", xlsx_bytes(district_rows(), sheet="区县"))
-    parsed, result = pipeline.import_path(empty_store, path, user="fixture")
-    assert parsed.ok and result.status == "loaded", parsed.issues
-    return empty_store
+    from_template("districts", tmp_path, _districts_only)
+    return Store(tmp_path / "pledge.duckdb", timeout=5)
 
 
 @pytest.fixture
-def city(store, tmp_path) -> Store:
+def city(tmp_path) -> Store:
     """The tiny city of tests/fixtures.py: its districts, its ledger and its 2025 targets."""
-    return load_city(store, tmp_path)
+    from_template("city", tmp_path, _tiny_city)
+    return Store(tmp_path / "pledge.duckdb", timeout=5)
 
 
 @pytest.fixture(scope="session", autouse=True)

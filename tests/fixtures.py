@@ -18,11 +18,15 @@ Targets 2025 (亿元): 东湖区 1.0, 西山区 0.4, 高新区 0.5, 临江县 no
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import io
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import openpyxl
@@ -175,6 +179,22 @@ def city_targets(rows: list[list]) -> list[list]:
     return [["2025年度知识产权质押融资目标任务分解表"], ["区县", "质押融资金额(亿元)", "质押发明专利(件)"], *rows]
 
 
+# -- stores built once per test process -----------------------------------------------------
+# Each file a fixture loads goes through the sandboxed child process (about a second each); a
+# store every test starts from is built once and copied (database, archive, backups, files).
+_TEMPLATES: dict[str, Path] = {}
+
+
+def from_template(name: str, folder: Path, build: Callable[[Path], object]) -> None:
+    """Fill `folder` with a copy of what `build(template_folder)` leaves there, built once per process."""
+    if name not in _TEMPLATES:
+        template = Path(tempfile.mkdtemp(prefix=f"pledge-{name}-"))
+        atexit.register(shutil.rmtree, template, ignore_errors=True)
+        build(template)
+        _TEMPLATES[name] = template
+    shutil.copytree(_TEMPLATES[name], folder, dirs_exist_ok=True)
+
+
 def load_city(store: Store, folder: Path) -> Store:
     """Load the ledger and the 2025 targets above into a store that has the districts."""
     files: tuple[tuple[str, list], ...] = (
@@ -189,10 +209,15 @@ def load_city(store: Store, folder: Path) -> Store:
 
 def city_in(folder: Path) -> Store:
     """A fresh store in `folder` with the tiny city's districts, this ledger and its targets."""
-    store = Store(folder / "city.duckdb")
-    store.ensure_schema()
-    pipeline.import_path(store, write(folder, "districts.xlsx", xlsx_bytes(district_rows())), user="test")
-    return load_city(store, folder)
+
+    def build(template: Path) -> None:
+        store = Store(template / "city.duckdb")
+        store.ensure_schema()
+        pipeline.import_path(store, write(template, "districts.xlsx", xlsx_bytes(district_rows())), user="test")
+        load_city(store, template)
+
+    from_template("city_in", folder, build)
+    return Store(folder / "city.duckdb")
 
 
 # -- files as analysts send them --------------------------------------------------------------

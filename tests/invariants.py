@@ -7,7 +7,10 @@
   — the newest row that a newer replacing report of its source or a newer withdrawal has not
   taken back (pledge/versions.py, recomputed here in Python); the same for targets per (year, scope, metric); the current
   district list names each code once;
+- registrations: each 质押登记 event key counts once, from the newest active batch carrying it;
 - districts: no current loan lies in a district outside the current district list;
+- 增量扩面: every roster, event, attendee, demand and push row belongs to a batch of its kind, and
+  the merged roster (v_roster) lists an enterprise once;
 - rollups: enterprises, enterprise_firsts and pledged_firsts (pledge/rollups.py) equal a recount
   from the current loans, both ways (a missing row and a stale row are both named);
 - figures, for every year with loans (as of its middle loan date, so that the window leaves
@@ -55,7 +58,32 @@ def check(store: Store) -> None:
 
 
 def problems(con: duckdb.DuckDBPyConnection) -> list[str]:
-    return [*versions(con), *outside_districts(con), *stale_rollups(con), *figures(con)]
+    return [
+        *versions(con),
+        *registration_events(con),
+        *outside_districts(con),
+        *stale_rollups(con),
+        *figures(con),
+        *outreach_rows(con),
+    ]
+
+
+def registration_events(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """质押登记: each event key counts once, from the newest active batch that carries it."""
+    return _named(
+        "registration event not counted once from its newest active batch (event_key, counted batches, newest)",
+        _rows(
+            con,
+            """
+        WITH newest AS (
+            SELECT e.event_key, max(e.batch_id) AS batch_id FROM registration_events e
+            JOIN batches b ON b.id = e.batch_id AND b.status = 'active' GROUP BY e.event_key),
+        counted AS (SELECT event_key, list(batch_id ORDER BY batch_id) AS batches
+                    FROM v_registration_events GROUP BY event_key)
+        SELECT event_key, c.batches, n.batch_id FROM newest n FULL JOIN counted c USING (event_key)
+        WHERE c.batches IS DISTINCT FROM [n.batch_id] ORDER BY ALL""",
+        ),
+    )
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[tuple]:
@@ -185,6 +213,37 @@ def outside_districts(con: duckdb.DuckDBPyConnection) -> list[str]:
         GROUP BY ALL ORDER BY ALL""",
         ),
     )
+
+
+# -- 增量扩面 ----------------------------------------------------------------------------------
+_OUTREACH_KINDS = {
+    "roster": "roster",
+    "outreach_events": "events",
+    "outreach_attendees": "events",
+    "outreach_demands": "demands",
+    "outreach_pushes": "pushes",
+}
+
+
+def outreach_rows(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Every outreach row belongs to a batch of its own kind (undo marks that batch, and the views
+    read active batches only); the merged roster has one row per enterprise."""
+    found = []
+    for table, kind in _OUTREACH_KINDS.items():
+        found += _named(
+            f"{table} rows without a batch of kind {kind} (batch_id, rows)",
+            _rows(
+                con,
+                f"""SELECT t.batch_id, count(*) FROM {table} t
+                    WHERE NOT EXISTS (SELECT 1 FROM batches b WHERE b.id = t.batch_id AND b.kind = '{kind}')
+                    GROUP BY ALL ORDER BY ALL""",
+            ),
+        )
+    found += _named(
+        "enterprises listed twice in v_roster (uscc, rows)",
+        _rows(con, "SELECT uscc, count(*) FROM v_roster GROUP BY uscc HAVING count(*) > 1 ORDER BY uscc"),
+    )
+    return found
 
 
 # -- rollups -----------------------------------------------------------------------------------

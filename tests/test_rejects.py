@@ -4,7 +4,6 @@ traceback, and nothing of it is loaded."""
 from __future__ import annotations
 
 import io
-import time
 import zipfile
 
 import pytest
@@ -148,14 +147,15 @@ def test_sql_in_a_name_is_stored_as_a_name(store, tmp_path):
 
 
 @pytest.mark.slow
-def test_a_100k_row_ledger_with_errors_is_rejected_with_every_bad_row_named(store, tmp_path):
+def test_a_large_ledger_with_errors_is_rejected_with_every_bad_row_named(store, tmp_path):
+    """20,000 rows, one bad in a thousand: every one named (bench/ measures 100,000-row ingest)."""
     path = tmp_path / "big.xlsx"
     book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
     sheet = book.add_worksheet("台账")
     sheet.write_row(0, 0, ["2025年全市台账"])
     sheet.write_row(1, 0, HEADER)
     bad_rows = []
-    for i in range(100_000):
+    for i in range(20_000):
         row = list(GOOD)
         row[5] = 100 + i % 900
         row[6] = f"2025-{1 + i % 12:02d}-{1 + i % 28:02d}"
@@ -164,11 +164,8 @@ def test_a_100k_row_ledger_with_errors_is_rejected_with_every_bad_row_named(stor
             bad_rows.append(i + 3)
         sheet.write_row(i + 2, 0, row)
     book.close()
-    started = time.perf_counter()
     parsed, result = pipeline.import_path(store, path, user="test")
-    elapsed = time.perf_counter() - started
     assert result is None
-    assert sorted(e.row for e in parsed.errors) == bad_rows
-    assert elapsed < 60  # seconds, not minutes (bench/ measures it properly)
+    assert sorted(e.row for e in parsed.errors) == bad_rows and len(bad_rows) == 20
     with store.read() as con:
         assert con.execute("SELECT count(*) FROM loans").fetchall() == [(0,)]

@@ -6,11 +6,34 @@ Order matters where two kinds match a sheet equally well: the first listed wins.
 
 from __future__ import annotations
 
-from etl.kinds import districts, loans, subsidy_claims, subsidy_policy, targets
+from etl.kinds import (
+    demands,
+    districts,
+    events,
+    loans,
+    pushes,
+    registrations,
+    roster,
+    subsidy_claims,
+    subsidy_policy,
+    targets,
+)
 from etl.kinds.base import Context, FileKind
 
 KINDS: dict[str, FileKind] = {
-    k.name: k for k in (loans.KIND, targets.KIND, districts.KIND, subsidy_claims.KIND, subsidy_policy.KIND)
+    k.name: k
+    for k in (
+        loans.KIND,
+        targets.KIND,
+        districts.KIND,
+        registrations.KIND,
+        roster.KIND,
+        events.KIND,
+        demands.KIND,
+        pushes.KIND,
+        subsidy_claims.KIND,
+        subsidy_policy.KIND,
+    )
 }
 
 

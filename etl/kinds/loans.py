@@ -20,11 +20,16 @@ from etl.issues import ERROR, WARNING, LoadRefused, ParsedFile
 from etl.kinds.base import Context, FileKind
 from etl.normalise import Invalid, apply_unique, to_text
 from etl.reports import as_chosen
-from etl.rows import Collector, Rows, money
+from etl.rows import Collector, Rows, money, unit_for
 from etl.templates import ledger_template
 from pledge import versions
 from pledge.reference import Reference
 from pledge.sql import fetch_value
+
+# Columns added after the first ledgers were loaded: they count in a row's hash only where filled,
+# so that a file loaded before them is "unchanged" when it comes again.
+LATER_COLUMNS = ("rate_text", "maturity_date", "balance_cents", "risk_class")
+RISK_CLASSES = ("正常", "关注", "次级", "可疑", "损失")
 
 # Above this a "loan" is a unit mistake: the largest IP pledge loans in China are a few 亿元.
 MAX_LOAN_YUAN = Decimal(5_000_000_000)
@@ -154,6 +159,10 @@ class Loans(FileKind):
             Field("first_loan", "是否首贷", ("是否首贷", "首贷", "是否首次贷款", "首贷户", "客户类型")),
             Field("subsidy", "贴息金额", ("贴息金额", "贴息"), money=True, default_unit="万元"),
             Field("enterprise_type", "企业类型", ("企业类型", "主体类型", "市场主体类型", "企业性质")),
+            # 贷后 (optional): an explicit maturity, the outstanding balance, the five-tier class.
+            Field("maturity_date", "到期日", ("到期日", "贷款到期日", "到期日期", "贷款到期日期")),
+            Field("balance", "贷款余额", ("贷款余额", "余额", "贷款余额(万元)"), money=True, default_unit="万元"),
+            Field("risk_class", "五级分类", ("五级分类", "风险分类", "贷款五级分类", "贷款分类")),
         ),
         signature=("uscc", "loan_date", "bank"),
         record_fields=("enterprise_name", "uscc", "loan_date", "reg_no", "patent_numbers"),
@@ -207,6 +216,7 @@ class Loans(FileKind):
         count = c.column("patent_count", normalise.optional_count, soft=True)
         term = c.column("term_months", normalise.term_months, soft=True)
         rate = c.column("rate_pct", normalise.interest_rate, soft=True)
+        maturity, balance, risk = _after_loan(rows, c, parsed, self.spec, day)
         # 客户类型 says 首贷户 / 续贷户 in some banks' files and 企业 / 个体工商户 in others: only a
         # 是否首贷 column blocks on a value that is neither; under 客户类型 it is a warning, not 首贷.
         by_type = any(f == "first_loan" and h.startswith("客户类型") for (_, f), h in rows.headers.items())
@@ -321,6 +331,7 @@ class Loans(FileKind):
                 keep, (district_code, head_bank, bank_raw, ptype, count, amount, day)
             )
             term, rate, first, subsidy, patents = map(keep, (term, rate, first, subsidy, patents))
+            maturity, balance, risk = map(keep, (maturity, balance, risk))
 
         frame = pd.DataFrame(
             {
@@ -345,19 +356,23 @@ class Loans(FileKind):
                 "rate_text": [None if r is None else r.text for r in rate],
                 "first_loan": pd.array(first, dtype="boolean"),
                 "subsidy_cents": pd.array([None if s is None else int(s * 100) for s in subsidy], dtype="Int64"),
+                "maturity_date": pd.to_datetime(pd.Series(maturity, dtype=object)),
+                "balance_cents": pd.array([None if b is None else int(b * 100) for b in balance], dtype="Int64"),
+                "risk_class": pd.Series(risk, dtype=object),
             }
         )
         # What tells an updated loan from an unchanged one: every normalised value and its patents.
         # Columns added later (rate_text) count only where filled, so that a file loaded before them
         # is "unchanged" when it comes again.
-        values = frame.drop(columns=["source_sheet", "source_row", "rate_text"], errors="ignore").assign(
+        values = frame.drop(columns=["source_sheet", "source_row", *LATER_COLUMNS], errors="ignore").assign(
             patents=["、".join(f"{no}:{t}" for no, t in p) for p in patents]
         )
         hashed = pd.util.hash_pandas_object(values, index=False)
-        if "rate_text" in frame:
-            written = frame["rate_text"].notna()
-            extra = pd.util.hash_pandas_object(frame.loc[written, ["rate_text"]], index=False)
-            hashed[written] = hashed[written] ^ extra
+        for later in LATER_COLUMNS:
+            written = frame[later].notna()
+            if written.any():
+                extra = pd.util.hash_pandas_object(frame.loc[written, [later]], index=False)
+                hashed[written] = hashed[written] ^ extra
         frame["row_hash"] = hashed.map("{:016x}".format)
         frame["source"] = _sources(frame, rows, context, parsed.file_name)
         parsed.frame = frame
@@ -392,7 +407,7 @@ class Loans(FileKind):
         frame = parsed.table.head(limit)
         patents = parsed.patent_table[parsed.patent_table["row"] < limit]
         listed = patents.groupby("row")["patent_no"].agg("、".join) if len(patents) else pd.Series(dtype=str)
-        return pd.DataFrame(
+        shown = pd.DataFrame(
             {
                 "工作表": frame["source_sheet"],
                 "行号": frame["source_row"],
@@ -409,12 +424,44 @@ class Loans(FileKind):
                 "质押登记号": frame["reg_no"],
             }
         )
+        if "maturity_date" not in frame:
+            return shown
+        after = {  # 贷后 columns, shown when the file carries them
+            "到期日": frame["maturity_date"].dt.date,
+            "贷款余额(万元)": frame["balance_cents"].astype("Float64") / 1_000_000,
+            "五级分类": frame["risk_class"],
+        }
+        return shown.assign(**{k: v for k, v in after.items() if v.notna().any()})
 
     def year_of(self, parsed: ParsedFile) -> int | None:
         return int(parsed.table["loan_date"].dt.year.max())
 
     def template(self, districts: list[str], year: int) -> bytes:
         return ledger_template(districts, year)
+
+
+def _risk_class(value) -> str | None:
+    text = to_text(value).replace(" ", "").removesuffix("类")
+    if not text:
+        return None
+    if text not in RISK_CLASSES:
+        raise Invalid(f"五级分类应为{'、'.join(RISK_CLASSES)}之一")
+    return text
+
+
+def _after_loan(rows: Rows, c: Collector, parsed: ParsedFile, spec: Kind, day: list) -> tuple[list, list, list]:
+    """到期日, 贷款余额, 五级分类: optional and used by 贷后 only, so an unreadable cell is a warning."""
+    maturity = c.column("maturity_date", normalise.optional_date, soft=True)
+    units = unit_for(rows, spec.field("balance"), parsed) if "balance" in rows.cells else {}
+    balance = c.column(
+        "balance", normalise.optional_money_yuan, soft=True, tags=[units.get(s, "万元") for s in rows.sheet]
+    )
+    risk = c.column("risk_class", _risk_class, soft=True)
+    for i, (start, end) in enumerate(zip(day, maturity)):
+        if start and end and end <= start:
+            c.add(WARNING, i, "maturity_date", "到期日不晚于放款日期，已留空，请核对", rows.cells["maturity_date"][i])
+            maturity[i] = None
+    return maturity, balance, risk
 
 
 def _sources(frame: pd.DataFrame, rows: Rows, context: Context, file_name: str) -> pd.Series:
@@ -442,7 +489,7 @@ def _load_loans(con: duckdb.DuckDBPyConnection, parsed: ParsedFile, batch_id: in
     rows = plan.rows
     first_id = fetch_value(con, "SELECT coalesce(max(loan_id), 0) + 1 FROM loans")
     staged = rows.assign(loan_id=range(first_id, first_id + len(rows)))
-    for optional in ("source", "rate_text"):
+    for optional in ("source", "rate_text", "maturity_date", "balance_cents", "risk_class"):
         if optional not in staged:
             staged[optional] = pd.Series([None] * len(staged), index=staged.index, dtype=object)
     patents = parsed.patent_table.merge(staged[["loan_id"]], left_on="row", right_index=True)
@@ -473,7 +520,7 @@ def _load_loans(con: duckdb.DuckDBPyConnection, parsed: ParsedFile, batch_id: in
                       district_code, bank, bank_raw, pledge_type, patent_count,
                       amount_cents::DECIMAL(18, 2) / 100, loan_date::DATE, term_months, rate_pct,
                       first_loan, subsidy_cents::DECIMAL(18, 2) / 100, source_sheet, source_row,
-                      source, rate_text
+                      source, rate_text, maturity_date::DATE, balance_cents::DECIMAL(18, 2) / 100, risk_class
                FROM staged""",
             [batch_id],
         )

@@ -6,7 +6,9 @@ Each function takes an open connection (from Store.read()) so that a page is ans
               summary) and the as-of date (default_as_of)
 - series:     the cumulative curve, district × month, the year-end projection
 - breakdowns: banks, enterprises, pledged IP types, first-time borrowers
+- outreach:   增量扩面: the white list, the 政银企对接 funnel, which banks answer
 - lists:      plain reads (search, an enterprise's loans, imports, reference lists, freshness)
+- registrations, aftercare: 登记核对 (ledgers against CNIPA registrations) and 贷后 (maturities, NPL)
 
 What each figure is (label, unit, SQL) is declared in pledge/catalogue.py; the time rules are in
 pledge/periods.py.
@@ -35,6 +37,16 @@ from pledge.metrics.lists import (
     search_enterprises,
     targets_grid,
 )
+from pledge.metrics.outreach import (
+    bank_response,
+    demand_list,
+    funnel,
+    funnel_share,
+    funnel_table,
+    outreach_years,
+    whitelist,
+    whitelist_by_district,
+)
 from pledge.metrics.progress import (
     city_row,
     default_as_of,
@@ -44,6 +56,7 @@ from pledge.metrics.progress import (
     summary,
     years_with_data,
 )
+from pledge.metrics.registrations import first_event_date, has_registrations, latest_event_date
 from pledge.metrics.series import (
     district_month_matrix,
     monthly_cumulative,
@@ -64,6 +77,10 @@ CITY_WIDE_OK = frozenset(
         targets_grid,
         district_list,
         bank_aliases,
+        outreach_years,
+        has_registrations,  # 登记核对: whether any extract is loaded, and the days it covers
+        first_event_date,
+        latest_event_date,
         policy_years,  # 贴息: the policy and the LPR are published rules, not figures
         policy_table,
         lpr_rates,
@@ -71,6 +88,14 @@ CITY_WIDE_OK = frozenset(
 )
 
 __all__ = [
+    "whitelist_by_district",
+    "whitelist",
+    "outreach_years",
+    "funnel_table",
+    "funnel_share",
+    "funnel",
+    "demand_list",
+    "bank_response",
     "CITY_WIDE_OK",
     "bank_aliases",
     "bank_breakdown",
