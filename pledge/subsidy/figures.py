@@ -78,10 +78,10 @@ def _claims(con: duckdb.DuckDBPyConnection, year: int) -> pd.DataFrame:
                   coalesce(s.state, '已受理') AS state, s.reason AS state_reason, s.user_name AS state_by,
                   s.changed_at AS state_at, s.award_yuan::DOUBLE / 1e4 AS fixed_award_wan,
                   -- the ledger's loan: its key, its registration number, or USCC, head bank, date and amount
-                  (c.claim_key IN (SELECT loan_key FROM v_loans)
-                   OR c.reg_no IN (SELECT reg_no FROM v_loans WHERE reg_no IS NOT NULL)
-                   OR (c.uscc, c.bank, c.loan_date, c.amount_yuan)
-                      IN (SELECT (uscc, bank, loan_date, amount_yuan) FROM v_loans)) AS in_ledger,
+                  coalesce(c.claim_key IN (SELECT loan_key FROM v_loans)
+                           OR c.reg_no IN (SELECT reg_no FROM v_loans WHERE reg_no IS NOT NULL)
+                           OR (c.uscc, c.bank, c.loan_date, c.amount_yuan)
+                              IN (SELECT (uscc, bank, loan_date, amount_yuan) FROM v_loans), false) AS in_ledger,
                   coalesce(p.prior_awards_wan, 0) AS prior_awards_wan,
                   c.claim_key IN (SELECT claim_key FROM earlier) AS awarded_before,
                   row_number() OVER (ORDER BY f.first_batch, c.source_sheet, c.source_row) AS "order"
