@@ -31,6 +31,8 @@ CHECKS = [  # 登记核对 and 贷后: every viewer, scoped to a limited viewer'
     st.Page("app_pages/aftercare.py", title="贷后管理", icon=":material/event_upcoming:"),
 ]
 BULLETIN = st.Page("app_pages/bulletin.py", title="月度通报", icon=":material/article:")
+SUBSIDY = st.Page("app_pages/subsidy.py", title="贴息审核", icon=":material/savings:")
+SUBSIDY_POLICY = st.Page("app_pages/subsidy_policy.py", title="贴息政策", icon=":material/policy:")
 ANALYST = [
     st.Page("app_pages/upload.py", title="数据导入", icon=":material/upload_file:"),
     st.Page("app_pages/history.py", title="导入记录", icon=":material/history:"),
@@ -50,9 +52,9 @@ if first_admin:  # fail closed: a deployment without any account offers this pag
 elif user is None:
     pages = [st.Page("app_pages/login.py", title="登录", icon=":material/login:", default=True)]
 else:
-    pages = {"监测": DASHBOARDS + CHECKS + ([] if user.district_code else [BULLETIN])}
-    if user.can("analyst"):
-        pages["数据管理"] = ANALYST
+    pages = {"监测": DASHBOARDS + CHECKS + ([] if user.district_code else [BULLETIN]) + [SUBSIDY]}
+    if user.can("analyst") and not user.district_code:  # a district's analyst: its 贴息 review only
+        pages["数据管理"] = [*ANALYST, SUBSIDY_POLICY]
     if user.can("admin"):
         pages["系统管理"] = ADMIN
     session.user_badge(user)

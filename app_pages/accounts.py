@@ -36,7 +36,9 @@ with left, st.form("add_user", clear_on_submit=True):
     name = st.text_input("用户名")
     role = st.selectbox("角色", list(auth.ROLES), format_func=auth.ROLE_LABELS.get, index=1)
     district = st.selectbox(
-        "限定区县（仅查看角色）", [None, *districts], format_func=lambda d: "全市" if d is None else d
+        "限定区县（查看角色；或分析员，只办理本区县贴息初审）",
+        [None, *districts],
+        format_func=lambda d: "全市" if d is None else d,
     )
     password = st.text_input("初始密码", type="password")
     again = st.text_input("再输入一次", type="password")

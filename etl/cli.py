@@ -13,7 +13,7 @@ import logging
 import sys
 from pathlib import Path
 
-from etl import cli_loans, cli_outreach, cli_registrations, kinds, pipeline
+from etl import cli_loans, cli_outreach, cli_registrations, cli_subsidy, kinds, pipeline
 from etl import load as loader
 from etl.parse import ParsedFile
 from etl.report import error_report_xlsx
@@ -331,7 +331,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = users.add_parser("add", parents=[common], help="添加用户（密码从标准输入读取，或交互输入）")
     p.add_argument("name")
     p.add_argument("--role", choices=list(auth.ROLES), required=True)
-    p.add_argument("--district", help="限定查看某一区县（仅 viewer）")
+    p.add_argument("--district", help="限定某一区县（viewer：只看本区县；analyst：只看本区县并办理本区县的贴息初审）")
     p.set_defaults(func=cmd_users)
     for action, text in (("passwd", "修改密码"), ("remove", "删除用户"), ("unlock", "解除连续输错密码后的登录锁定")):
         p = users.add_parser(action, parents=[common], help=text)
@@ -360,6 +360,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_loans.add_commands(sub, common)
     cli_outreach.add_commands(sub, common)
     cli_registrations.add_commands(sub, common)
+    cli_subsidy.add_commands(sub, common)
 
     p = sub.add_parser("demo", parents=[common], help="生成示例市演示数据")
     p.add_argument("--today", type=_date, help=argparse.SUPPRESS)

@@ -390,7 +390,81 @@ def _v9(con: duckdb.DuckDBPyConnection) -> None:
 
 _V10 = """
 -- 贴息 (issue 10): subsidy policies, the LPR table, claims and their workflow.
-SELECT 1;
+-- A year's policy as parameter rows (pledge/subsidy/policy.py names them); each save or upload is a
+-- batch, and the year's policy is the newest active batch carrying it (undo brings back the one before).
+CREATE TABLE subsidy_policies (
+    batch_id    INTEGER NOT NULL,
+    year        INTEGER NOT NULL,
+    param       VARCHAR NOT NULL,              -- the parameter's key, e.g. share_pct
+    value       VARCHAR                        -- as text in the parameter's unit; NULL: not set
+);
+CREATE VIEW v_subsidy_policies AS
+    SELECT p.year, p.param, p.value, p.batch_id FROM subsidy_policies p
+    WHERE p.batch_id = (SELECT max(b.id) FROM batches b JOIN subsidy_policies q ON q.batch_id = b.id
+                        WHERE b.status = 'active' AND q.year = p.year);
+
+-- The 1-year LPR as published (全国银行间同业拆借中心), extended by the bureau.
+CREATE TABLE lpr_rates (
+    effective_date  DATE PRIMARY KEY,
+    rate_pct        DECIMAL(6, 3) NOT NULL,
+    added_by        VARCHAR NOT NULL,
+    added_at        TIMESTAMP NOT NULL
+);
+INSERT INTO lpr_rates VALUES
+    ('2023-08-21', 3.45, '系统预置', TIMESTAMP '2026-01-01 00:00:00'),
+    ('2024-07-22', 3.35, '系统预置', TIMESTAMP '2026-01-01 00:00:00'),
+    ('2024-10-21', 3.10, '系统预置', TIMESTAMP '2026-01-01 00:00:00'),
+    ('2025-05-20', 3.00, '系统预置', TIMESTAMP '2026-01-01 00:00:00');
+
+-- 贴息申报表 rows, versioned like targets: per (year, claim_key) the newest active batch counts.
+CREATE TABLE subsidy_claims (
+    batch_id            INTEGER NOT NULL,
+    year                INTEGER NOT NULL,      -- the policy year claimed under
+    claim_key           VARCHAR NOT NULL,      -- the loan's key as the ledger forms it (etl/kinds/loans.loan_key)
+    is_current          BOOLEAN NOT NULL,
+    enterprise_name     VARCHAR NOT NULL,
+    uscc                VARCHAR NOT NULL,
+    district_code       VARCHAR NOT NULL,
+    bank                VARCHAR NOT NULL,      -- head bank where known
+    bank_raw            VARCHAR NOT NULL,
+    amount_yuan         DECIMAL(18, 2) NOT NULL,
+    contract_date       DATE,
+    loan_date           DATE NOT NULL,
+    settle_date         DATE,                  -- NULL: not settled
+    rate_pct            DECIMAL(9, 4),
+    interest_paid_yuan  DECIMAL(18, 2),
+    ip_share_pct        DECIMAL(7, 3) NOT NULL,
+    reg_no              VARCHAR,
+    reg_date            DATE,
+    ip_nos              VARCHAR[] NOT NULL,    -- pledged numbers, normalised as in pledged_ip
+    invention_nos       VARCHAR[] NOT NULL,    -- the invention patents among them
+    appraisal_fee_yuan  DECIMAL(18, 2),
+    guarantee_fee_yuan  DECIMAL(18, 2),
+    insurance_fee_yuan  DECIMAL(18, 2),
+    source_sheet        VARCHAR NOT NULL,
+    source_row          INTEGER NOT NULL
+);
+CREATE VIEW v_subsidy_claims AS SELECT * FROM subsidy_claims WHERE is_current;
+
+-- The workflow of each claim: one row per move (已受理 → 区县初审 → 市级复核 → 公示 → 已核定 → 已拨付,
+-- or 退回); no row means 已受理. award_yuan is the award fixed at 已核定. batch_id: a move made by a load
+-- (a returned claim submitted again), removed when that batch is undone.
+CREATE SEQUENCE subsidy_state_seq START 1;
+CREATE TABLE subsidy_claim_states (
+    seq         BIGINT NOT NULL DEFAULT nextval('subsidy_state_seq'),
+    year        INTEGER NOT NULL,
+    claim_key   VARCHAR NOT NULL,
+    state       VARCHAR NOT NULL,
+    reason      VARCHAR,
+    user_name   VARCHAR NOT NULL,
+    changed_at  TIMESTAMP NOT NULL,
+    award_yuan  DECIMAL(18, 2),
+    batch_id    INTEGER
+);
+CREATE VIEW v_subsidy_claim_state AS
+    SELECT year, claim_key, state, reason, user_name, changed_at, award_yuan
+    FROM subsidy_claim_states
+    QUALIFY row_number() OVER (PARTITION BY year, claim_key ORDER BY seq DESC) = 1;
 """
 
 

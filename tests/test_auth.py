@@ -47,8 +47,8 @@ def test_rules_for_new_accounts(store):
         auth.add_user(store, "a", "short", "viewer")
     with pytest.raises(auth.AuthError, match="角色"):
         auth.add_user(store, "a", "password1", "root")
-    with pytest.raises(auth.AuthError, match="只有查看角色"):
-        auth.add_user(store, "a", "password1", "analyst", district="东湖区")
+    with pytest.raises(auth.AuthError, match="管理员不能限定区县"):
+        auth.add_user(store, "a", "password1", "admin", district="东湖区")
     with pytest.raises(auth.AuthError, match="不在区县名单"):
         auth.add_user(store, "a", "password1", "viewer", district="火星区")
     auth.add_user(store, "东湖领导", "password1", "viewer", district="东湖")

@@ -48,7 +48,7 @@ def test_every_file_loads_and_the_cumulative_months_are_not_counted_twice(built)
     assert all(b[2] == "active" and b[7] == 0 for b in batches)
     kinds = [b[1] for b in batches]
     # 2021-2025 ledgers + 1-8, 1-9, 1-10月, the pledge registrations of 2025-2026 (登记核对),
-    # then 增量扩面: two rosters, events, demands, pushes
+    # then 增量扩面: two rosters, events, demands, pushes, then last year's 贴息 policy and claims
     assert kinds == ["districts"] + ["targets"] * 6 + ["loans"] * 8 + [
         "registrations",
         "roster",
@@ -56,6 +56,8 @@ def test_every_file_loads_and_the_cumulative_months_are_not_counted_twice(built)
         "events",
         "demands",
         "pushes",
+        "subsidy_policy",
+        "subsidy_claims",
     ]
     ledgers = [b for b in batches if b[1] == "loans"]
     assert all(b[8] == 0 for b in ledgers), "the generated ledgers are clean: no warnings"

@@ -6,7 +6,18 @@ Order matters where two kinds match a sheet equally well: the first listed wins.
 
 from __future__ import annotations
 
-from etl.kinds import demands, districts, events, loans, pushes, registrations, roster, targets
+from etl.kinds import (
+    demands,
+    districts,
+    events,
+    loans,
+    pushes,
+    registrations,
+    roster,
+    subsidy_claims,
+    subsidy_policy,
+    targets,
+)
 from etl.kinds.base import Context, FileKind
 
 KINDS: dict[str, FileKind] = {
@@ -20,6 +31,8 @@ KINDS: dict[str, FileKind] = {
         events.KIND,
         demands.KIND,
         pushes.KIND,
+        subsidy_claims.KIND,
+        subsidy_policy.KIND,
     )
 }
 

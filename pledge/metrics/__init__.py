@@ -63,6 +63,7 @@ from pledge.metrics.series import (
     new_in_months,
     year_end_projection,
 )
+from pledge.subsidy.figures import lpr_rates, policy_table, policy_years
 
 # Reads that carry no figure of any district: the same for every viewer.
 CITY_WIDE_OK = frozenset(
@@ -80,6 +81,9 @@ CITY_WIDE_OK = frozenset(
         has_registrations,  # 登记核对: whether any extract is loaded, and the days it covers
         first_event_date,
         latest_event_date,
+        policy_years,  # 贴息: the policy and the LPR are published rules, not figures
+        policy_table,
+        lpr_rates,
     }
 )
 
