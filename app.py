@@ -24,14 +24,14 @@ DASHBOARDS = [
     st.Page("app_pages/districts.py", title="区县", icon=":material/map:"),
     st.Page("app_pages/enterprises.py", title="企业", icon=":material/business:"),
     st.Page("app_pages/banks.py", title="质权人", icon=":material/account_balance:"),
-    st.Page("app_pages/outreach.py", title="增量扩面", icon=":material/trending_up:"),
-]
-CHECKS = [  # 登记核对 and 贷后: every viewer, scoped to a limited viewer's district like the dashboards
-    st.Page("app_pages/registrations.py", title="登记核对", icon=":material/fact_check:"),
-    st.Page("app_pages/aftercare.py", title="贷后管理", icon=":material/event_upcoming:"),
 ]
 BULLETIN = st.Page("app_pages/bulletin.py", title="月度通报", icon=":material/article:")
-SUBSIDY = st.Page("app_pages/subsidy.py", title="贴息审核", icon=":material/savings:")
+POLICY_TOOLS = [  # every viewer, scoped to a limited viewer's district like the dashboards
+    st.Page("app_pages/outreach.py", title="增量扩面", icon=":material/trending_up:"),
+    st.Page("app_pages/registrations.py", title="登记核对", icon=":material/fact_check:"),
+    st.Page("app_pages/aftercare.py", title="贷后管理", icon=":material/event_upcoming:"),
+    st.Page("app_pages/subsidy.py", title="贴息审核", icon=":material/savings:"),
+]
 SUBSIDY_POLICY = st.Page("app_pages/subsidy_policy.py", title="贴息政策", icon=":material/policy:")
 ANALYST = [
     st.Page("app_pages/upload.py", title="数据导入", icon=":material/upload_file:"),
@@ -52,7 +52,7 @@ if first_admin:  # fail closed: a deployment without any account offers this pag
 elif user is None:
     pages = [st.Page("app_pages/login.py", title="登录", icon=":material/login:", default=True)]
 else:
-    pages = {"监测": DASHBOARDS + CHECKS + ([] if user.district_code else [BULLETIN]) + [SUBSIDY]}
+    pages = {"监测": DASHBOARDS + ([] if user.district_code else [BULLETIN]), "政策工具": POLICY_TOOLS}
     if user.can("analyst") and not user.district_code:  # a district's analyst: its 贴息 review only
         pages["数据管理"] = [*ANALYST, SUBSIDY_POLICY]
     if user.can("admin"):

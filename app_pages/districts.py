@@ -73,8 +73,10 @@ code = row["scope"]
 cards = st.columns(4)
 for card, shown in zip(cards, HEADLINE):
     widgets.kpi_card(card, shown.key, row)
+subsidy = query(metrics.subsidy_figure, year, as_of, district=code)
 st.caption(
-    f"质押笔数{formats.count(row['loans'], '笔')} ｜ 贴息{metric('subsidy').format(row['subsidy'])} ｜ "
+    f"质押笔数{formats.count(row['loans'], '笔')} ｜ 贴息{metric('subsidy').format(subsidy['yuan'])}"
+    f"（{subsidy['label']}） ｜ "
     f"普惠占比{formats.pct(row['inclusive_share'])} ｜ 户均融资{formats.wan(row['per_enterprise'] / WAN if pd.notna(row['per_enterprise']) else None)}"
 )
 if row["loans"] == 0:

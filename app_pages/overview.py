@@ -33,6 +33,8 @@ else:
 cards = st.columns(4)
 for card, shown in zip(cards, HEADLINE):
     widgets.kpi_card(card, shown.key, row)
+subsidy = query(metrics.subsidy_figure, year, as_of)
+st.caption(f"贴息：{metric('subsidy').format(subsidy['yuan'])}（{subsidy['label']}）")
 via = query(metrics.funnel_share, year, as_of)  # 增量扩面: first-time borrowers the funnel brought
 if via["has_outreach"] and via["first_time"]:
     st.caption(

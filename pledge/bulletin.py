@@ -245,6 +245,13 @@ def build(con: duckdb.DuckDBPyConnection, year: int, month: int, kind: str = MON
         span = f"第{QUARTERS[(month - 1) // 3]}季度" if kind == QUARTERLY else "全年"
         added = f"{span}（{first_month}—{month}月），全市新增知识产权质押融资{new['amount'] / YI:.2f}亿元，{new['loans']}笔。"
     overall = [_headline(city, tp, as_of), added]
+    subsidy = metrics.subsidy_figure(con, year, as_of)
+    if subsidy["source"] == "approved":
+        overall.append(f"按{year}年度知识产权质押贷款贴息政策，至今已核定贴息{subsidy['yuan'] / WAN:,.2f}万元。")
+    elif subsidy["yuan"]:
+        overall.append(
+            f"银行台账报送贴息金额{subsidy['yuan'] / WAN:,.2f}万元（本年度尚无贴息政策，按台账“贴息金额”列统计）。"
+        )
     progress, lagging = _districts_paragraphs(districts)
     institutions = []
     if len(banks):

@@ -29,6 +29,7 @@ def test_bulletin_text_and_tables_come_from_the_metrics_layer(city):
     assert f"完成年度目标（1.90亿元）的{city_row['c_loan_amount'] * 100:.1f}%" in headline
     assert "低于序时进度15.4个百分点" in headline and "同比增长364.3%" in headline
     assert "6月当月，全市新增知识产权质押融资0.20亿元，1笔。" in report.paragraphs[1]
+    assert report.paragraphs[2] == "银行台账报送贴息金额15.00万元（本年度尚无贴息政策，按台账“贴息金额”列统计）。"
     assert list(report.ranking["区县"]) == ["西山区", "高新技术产业开发区", "东湖区", "临江县"]
     assert list(report.ranking["较上月"]) == ["—", "↑1", "↓1", "—"]
     assert report.lagging == ["东湖区（20.0%）"]

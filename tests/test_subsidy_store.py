@@ -4,6 +4,7 @@ server, and `python -m etl subsidy --json`."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import shutil
@@ -112,6 +113,22 @@ def test_templates_are_recognised_and_refuse_bad_cells(base):
     assert "第3行" in said and "工作表“Sheet1”" in said
 
 
+def test_a_registration_of_the_patent_before_the_claim_takes_away_its_first_pledge(subsidised):
+    """The CNIPA extract knows pledges the ledger never saw: 乙's invention was registered to a bank
+    in 2024 (登记号 Y0), so its 2025 claim (R3) pledges it again. 甲's own registration R1, a few
+    days before its loan, is that claim's pledge and leaves R1 first-time."""
+    extract = [
+        ["事件", "专利号", "登记号", "日期", "出质人", "质权人", "出质人统一社会信用代码"],
+        ["PE01", PATENT_INVENTION_2, "Y0", "2024-11-01", "乙材料股份有限公司", "中国银行示例市分行", USCC_B],
+        ["PE01", PATENT_INVENTION, "R1", "2025-01-08", "甲科技有限公司", "中国工商银行示例市分行", USCC_A],
+    ]
+    load_file(subsidised, "质押登记.xlsx", xlsx_bytes(extract))
+    with subsidised.read() as con:
+        frame = figures.claim_awards(con, 2025).set_index("claim_key")
+    assert list(frame["first_invention"]) == [True, False, False, False]
+    assert not frame.loc["R:R3", "eligible"] and "首次质押" in frame.loc["R:R3", "说明"]
+
+
 def test_policy_saves_as_batches_and_undo_restores_the_previous(subsidised):
     with subsidised.read() as con:
         assert figures.policy_for(con, 2025) == POLICY
@@ -166,6 +183,13 @@ def test_workflow_rules_are_enforced_and_logged(subsidised):
     assert audits == 6
     assert list(public["企业名称"]) == ["甲科技有限公司"] and list(payments["状态"]) == ["已拨付"]
     assert budget["paid_wan"] == pytest.approx(frame.loc["R:R1", "award_wan"]) and budget["returned_claims"] == 1
+    # With a 2025 policy, the overview's and the bulletin's 贴息 is what was approved under it (甲's
+    # award, in 东湖区), not the ledger's 贴息金额 column (15万元 over 2025).
+    with subsidised.read() as con:
+        city, east_only = (figures.subsidy_figure(con, 2025, dt.date(2025, 12, 31), d) for d in (None, "990101"))
+        west = figures.subsidy_figure(con, 2025, dt.date(2025, 12, 31), "990102")
+    assert city["source"] == "approved" and city["yuan"] == pytest.approx(frame.loc["R:R1", "award_wan"] * 10_000)
+    assert east_only["yuan"] == city["yuan"] > 0 and west["yuan"] == 0
     first_batch = next(iter(frame["batch_id"]))
     with pytest.raises(LoadRefused, match="已有申报核定或拨付"):  # 甲's paid claim came with it
         loader.undo(subsidised, int(first_batch), user="测试")
@@ -176,6 +200,16 @@ def test_workflow_rules_are_enforced_and_logged(subsidised):
     loader.undo(subsidised, again.batch_id, user="测试")
     with subsidised.read() as con:
         assert figures.claim_awards(con, 2025).set_index("claim_key").loc["R:R9", "state"] == "退回"
+
+
+def test_without_a_policy_the_subsidy_figure_is_the_ledger_column(city):
+    """The tiny city's ledger reports 贴息 5万 (甲, 1月) and 10万 (乙, 5月) in 2025: no policy, no claims."""
+    with city.read() as con:
+        whole = figures.subsidy_figure(con, 2025, dt.date(2025, 6, 30))
+        january = figures.subsidy_figure(con, 2025, dt.date(2025, 1, 31))
+        west = figures.subsidy_figure(con, 2025, dt.date(2025, 6, 30), "990102")
+    assert whole["source"] == "ledger" and "台账" in whole["label"]
+    assert (whole["yuan"], january["yuan"], west["yuan"]) == (150_000, 50_000, 100_000)
 
 
 def test_cli_json(base):

@@ -63,7 +63,7 @@ from pledge.metrics.series import (
     new_in_months,
     year_end_projection,
 )
-from pledge.subsidy.figures import lpr_rates, policy_table, policy_years
+from pledge.subsidy.figures import lpr_rates, policy_table, policy_years, subsidy_figure
 
 # Reads that carry no figure of any district: the same for every viewer.
 CITY_WIDE_OK = frozenset(
@@ -88,6 +88,7 @@ CITY_WIDE_OK = frozenset(
 )
 
 __all__ = [
+    "subsidy_figure",
     "whitelist_by_district",
     "whitelist",
     "outreach_years",

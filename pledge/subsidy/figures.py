@@ -8,11 +8,14 @@ the year first and filtered to a district after."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import duckdb
 import pandas as pd
 
 from pledge import periods
+from pledge.catalogue import metric
+from pledge.sql import fetch_value
 from pledge.subsidy import calc, lpr
 from pledge.subsidy.firsts import first_time_claims
 from pledge.subsidy.policy import PARAMS, Policy, from_values
@@ -229,3 +232,28 @@ def claim_history(
            ORDER BY s.seq""",
         [year, claim_key, district, district],
     ).df()
+
+
+def subsidy_figure(
+    con: duckdb.DuckDBPyConnection, year: int, as_of: dt.date, district: str | None = None
+) -> dict[str, Any]:
+    """The year's 贴息 figure and where it comes from: with a policy for the year, the awards
+    approved under it (已核定 and 已拨付, fixed at approval); without one, the ledger's 贴息金额
+    column over [1 January, as_of] (the catalogue's `subsidy`). {"yuan", "source", "label"}."""
+    if policy_values(con, year):
+        yuan = fetch_value(
+            con,
+            """SELECT coalesce(sum(s.award_yuan), 0)::DOUBLE FROM v_subsidy_claim_state s
+               JOIN v_subsidy_claims c USING (year, claim_key)
+               WHERE s.year = ? AND s.state IN ('已核定', '已拨付')
+                 AND (?::VARCHAR IS NULL OR c.district_code = ?)""",
+            [year, district, district],
+        )
+        return {"yuan": yuan, "source": "approved", "label": f"按{year}年度贴息政策至今已核定的贴息"}
+    yuan = fetch_value(
+        con,
+        f"""SELECT ({metric("subsidy").sql})::DOUBLE FROM v_loans
+            WHERE loan_date BETWEEN ? AND ? AND (?::VARCHAR IS NULL OR district_code = ?)""",
+        [dt.date(year, 1, 1), as_of, district, district],
+    )
+    return {"yuan": yuan, "source": "ledger", "label": "台账“贴息金额”列合计（本年度尚无贴息政策）"}
