@@ -115,7 +115,7 @@ with review:
     widgets.table(
         table,
         {"贷款金额(万元)": "{:,.2f}", "贴息及补贴(万元)": "{:,.4f}"},
-        height=360,
+        height="auto" if len(table) <= 10 else 360,  # no empty rows under a short list
         column_config={"说明": st.column_config.TextColumn(width="large")},
     )
     st.download_button(

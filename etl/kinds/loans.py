@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import duckdb
@@ -17,6 +18,7 @@ import pandas as pd
 from etl import identity, normalise, reports, unmatched
 from etl.columns import Field, Kind
 from etl.issues import ERROR, WARNING, LoadRefused, ParsedFile
+from etl.kinds import cells
 from etl.kinds.base import Context, FileKind
 from etl.normalise import Invalid, apply_unique, to_text
 from etl.reports import as_chosen
@@ -173,24 +175,6 @@ class Loans(FileKind):
 
     def normalise(self, parsed: ParsedFile, rows: Rows, c: Collector, context: Context) -> None:
         reference, today = context.reference, context.today
-        known = "、".join(d.name for d in reference.districts)
-
-        def district(value):
-            found = reference.district_candidates(to_text(value)) if value is not None else []
-            if len(found) > 1:
-                names = "、".join(reference.district_names[c] for c in found)
-                raise Invalid(f"区县“{to_text(value)}”可能是{names}，无法确定，请写明是哪一个")
-            if not found:
-                raise Invalid(
-                    f"区县“{to_text(value)}”不在本市区县名单中（应为：{known}）" if value is not None else "区县为空"
-                )
-            return found[0]
-
-        def bank(value):
-            text = to_text(value)
-            if not text:
-                raise Invalid("质权人（贷款银行）为空")
-            return text
 
         def loan_date(value):
             found = normalise.date(value)
@@ -201,10 +185,10 @@ class Loans(FileKind):
 
         n = len(rows)
         name = c.column("enterprise_name", normalise.enterprise_name)
-        district_code = c.column("district", district)
+        district_code = c.column("district", partial(cells.district_code, reference))
         kind = c.column("enterprise_type", to_text)
         uscc = c.column("uscc", normalise.enterprise_id, tags=list(zip(name, district_code, kind)))
-        bank_raw = c.column("bank", bank)
+        bank_raw = c.column("bank", cells.bank_name)
         head_bank, _ = apply_unique(bank_raw, lambda b: reference.head_bank(b) if b else None)
         parsed.unmatched += unmatched.names(rows, district_code, head_bank, set(reference.banks))
         amount = money(rows, c, parsed, self.spec.field("amount"), normalise.positive_money_yuan)

@@ -8,6 +8,7 @@ import re
 import duckdb
 import pandas as pd
 
+from etl.kinds import cells
 from etl.normalise import Invalid, to_text
 from pledge.reference import Reference
 
@@ -86,17 +87,7 @@ def feedback(value) -> tuple[str, str | None] | None:
 
 def district_of(reference: Reference, value) -> str | None:
     """The district a cell names; blank is None; an unknown or ambiguous spelling is Invalid."""
-    text = to_text(value)
-    if not text:
-        return None
-    found = reference.district_candidates(text)
-    if len(found) == 1:
-        return found[0]
-    if found:
-        names = "、".join(reference.district_names[c] for c in found)
-        raise Invalid(f"区县“{text}”可能是{names}，无法确定，请写明是哪一个")
-    known = "、".join(d.name for d in reference.districts)
-    raise Invalid(f"区县“{text}”不在本市区县名单中（应为：{known}）")
+    return cells.district_code(reference, value) if to_text(value) else None
 
 
 def district_from_uscc(reference: Reference, code: str | None) -> str | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from functools import partial
 
 import duckdb
 import pandas as pd
@@ -15,6 +16,7 @@ import pandas as pd
 from etl import normalise
 from etl.columns import Field, Kind
 from etl.issues import ERROR, WARNING, Issue, LoadRefused, ParsedFile
+from etl.kinds import cells
 from etl.kinds.base import Context, FileKind
 from etl.kinds.loans import MAX_LOAN_YUAN, loan_key
 from etl.normalise import Invalid, to_text
@@ -137,25 +139,6 @@ class SubsidyClaims(FileKind):
 
     def normalise(self, parsed: ParsedFile, rows: Rows, c: Collector, context: Context) -> None:
         reference, today = context.reference, context.today
-        known = "、".join(d.name for d in reference.districts)
-
-        def district(value):
-            found = reference.district_candidates(to_text(value)) if value is not None else []
-            if len(found) > 1:
-                raise Invalid(
-                    f"区县“{to_text(value)}”可能是{'、'.join(reference.district_names[f] for f in found)}，请写明是哪一个"
-                )
-            if not found:
-                raise Invalid(
-                    f"区县“{to_text(value)}”不在本市区县名单中（应为：{known}）" if value is not None else "区县为空"
-                )
-            return found[0]
-
-        def bank(value):
-            text = to_text(value)
-            if not text:
-                raise Invalid("质权人（贷款银行）为空")
-            return text
 
         def day(value):
             found = normalise.date(value)
@@ -176,9 +159,9 @@ class SubsidyClaims(FileKind):
         n = len(rows)
         parsed.year = _claim_year(rows, context, parsed.file_name, parsed)
         name = c.column("enterprise_name", normalise.enterprise_name)
-        code = c.column("district", district)
+        code = c.column("district", partial(cells.district_code, reference))
         uscc = c.column("uscc", normalise.enterprise_id, tags=[(nm, d, None) for nm, d in zip(name, code)])
-        bank_raw = c.column("bank", bank)
+        bank_raw = c.column("bank", cells.bank_name)
         head_bank = [reference.head_bank(b) if b else None for b in bank_raw]
         amount = money(rows, c, parsed, self.spec.field("amount"), normalise.positive_money_yuan)
         contract = c.column("contract_date", optional_day)
