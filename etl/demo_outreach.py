@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import xlsxwriter
 
-from etl.demo import BANKS, CITY, INDUSTRIES, WORDS, DemoCity, _usccs
+from etl.demo_city import BANKS, CITY, INDUSTRIES, WORDS, DemoCity, _usccs
 
 HEAD_BANKS = sorted({head for _, head in BANKS if head})
 EVENT_KINDS = ["政银企对接会", "知识产权质押融资入园惠企活动", "专精特新企业融资路演", "银企对接座谈会"]

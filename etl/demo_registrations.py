@@ -26,7 +26,7 @@ import xlsxwriter
 from etl.checksums import patent_check_char, uscc_check_char
 
 if TYPE_CHECKING:
-    from etl.demo import DemoCity
+    from etl.demo_city import DemoCity
 
 LEDGER_COLUMNS = [("贷款余额(万元)", "balance_wan", 14), ("五级分类", "risk_class", 10)]
 RISK = ["正常", "关注", "次级", "可疑", "损失"]

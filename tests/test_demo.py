@@ -11,7 +11,7 @@ import re
 import pandas as pd
 import pytest
 
-from etl import demo, pipeline
+from etl import demo, demo_city, pipeline
 from etl.checksums import parse_patent_number, uscc_problem
 from pledge import catalogue, metrics
 from pledge.reference import Reference
@@ -202,16 +202,16 @@ def test_loans_look_like_a_real_ledger():
     reference = Reference([], DEFAULT_BANKS)
     heads = {reference.head_bank(b) for b in loans["bank"].unique()}
     assert "示例农商银行" in heads and len(heads) <= 10
-    assert {reference.head_bank(b): h for b, h in demo.BANKS if h} == {h: h for _, h in demo.BANKS if h}
+    assert {reference.head_bank(b): h for b, h in demo_city.BANKS if h} == {h: h for _, h in demo_city.BANKS if h}
 
 
 def test_targets_grow_and_the_city_is_above_its_districts():
     targets = demo.generate(today=TODAY).targets
     city = targets[targets["district"] == "全市"].set_index("year")
     assert city["loan_amount_yi"].is_monotonic_increasing
-    districts = targets[targets["district"] != "全市"].groupby("year")[demo.TARGET_COLUMNS[2:]].sum()
-    assert (city[demo.TARGET_COLUMNS[2:]] > districts).all().all()
-    assert (targets[demo.TARGET_COLUMNS[2:]] > 0).all().all()
+    districts = targets[targets["district"] != "全市"].groupby("year")[demo_city.TARGET_COLUMNS[2:]].sum()
+    assert (city[demo_city.TARGET_COLUMNS[2:]] > districts).all().all()
+    assert (targets[demo_city.TARGET_COLUMNS[2:]] > 0).all().all()
 
 
 @pytest.mark.parametrize(
