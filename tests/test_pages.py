@@ -68,7 +68,7 @@ def test_overview_shows_the_metrics_layer_figures(city, monkeypatch):
         row = metrics.district_progress(con, 2025, as_of).iloc[0]
     assert metric(at, "质押融资金额") == formats.yi(row["loan_amount"] / 1e8) == "0.73亿元"
     assert metric(at, "质押发明专利") == "2件"
-    assert "贴息：15.00万元（台账“贴息金额”列合计（本年度尚无贴息政策））" in [c.value for c in at.caption]
+    assert "贴息：15.00万元（台账“贴息金额”列合计，本年度尚无贴息政策）" in [c.value for c in at.caption]
     assert metric(at, "惠及企业") == "3家"
     assert metric(at, "首贷企业") == "2家"
     sentence = at.info[0].value  # the markdown source: plain text, escaped

@@ -256,4 +256,4 @@ def subsidy_figure(
             WHERE loan_date BETWEEN ? AND ? AND (?::VARCHAR IS NULL OR district_code = ?)""",
         [dt.date(year, 1, 1), as_of, district, district],
     )
-    return {"yuan": yuan, "source": "ledger", "label": "台账“贴息金额”列合计（本年度尚无贴息政策）"}
+    return {"yuan": yuan, "source": "ledger", "label": "台账“贴息金额”列合计，本年度尚无贴息政策"}
