@@ -90,6 +90,17 @@ def test_beijing_rate_above_lpr_times_1_4_is_capped_at_4_83():
     assert "按4.83%" in calc.explain(row, BEIJING)
 
 
+def test_the_disbursement_month_takes_the_lpr_published_in_that_month():
+    """LPR 3.00% was published on 20 May 2025: a loan of 10 May takes it under 放款日当月, though
+    3.10% was still in force on its day."""
+    lpr_policy = Policy("当月", 2025, rate_basis="LPR", lpr_reference="放款日当月", share_pct=50, day_basis=360)
+    row = run(
+        lpr_policy, claim(loan_date=pd.Timestamp("2025-05-10"), settle_date=pd.Timestamp("2025-11-10"))
+    ).claims.iloc[0]
+    assert row.lpr_day == pd.Timestamp("2025-05-31") and row.lpr_pct == 3.00
+    assert row.subsidy_rate_pct == pytest.approx(1.50)
+
+
 def test_qingdao_contract_of_september_2024_takes_the_august_lpr():
     row = run(
         QINGDAO,

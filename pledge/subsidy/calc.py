@@ -62,7 +62,9 @@ def _reference_days(c: pd.DataFrame, policy: Policy) -> pd.Series:
     if policy.lpr_reference == "还款年度12月":
         year = c["settle_date"].dt.year.fillna(policy.year).astype(int)
         return pd.to_datetime(year.astype(str) + "-12-31")
-    return c["loan_date"]
+    # 放款日当月: the rate published in the month of disbursement (LPR is published around the 20th),
+    # that is, the one in force on its last day, as 合同签订日上月 reads the month before signing.
+    return c["loan_date"].dt.to_period("M").dt.end_time.dt.normalize()
 
 
 def _sequential_cap(amount: pd.Series, groups: pd.Series | None, cap: pd.Series | float) -> pd.Series:
