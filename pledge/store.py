@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 from filelock import FileLock, Timeout
 
-from pledge import schema, settings
+from pledge import schema, settings, snapshots
 from pledge.sql import fetch_one
 
 log = logging.getLogger(__name__)
@@ -56,6 +56,13 @@ class BackupFailed(RuntimeError):
         super().__init__(
             f"写入前的自动备份未能完成（{reason}），本次操作未执行，数据未改变。请检查服务器磁盘空间后重试。"
         )
+
+
+class ReadOnlyStore(RuntimeError):
+    """A reader process (or a snapshot) was asked to write: writes belong to the writer."""
+
+    def __init__(self) -> None:
+        super().__init__("本服务器是只读节点，不能修改数据。请到写入节点（数据管理）操作。")
 
 
 class _ReadersWriterLock:
@@ -158,10 +165,20 @@ def _is_lock_conflict(error: Exception) -> bool:
 
 
 class Store:
+    read_only = False  # a published snapshot opened by a reader process (Store.snapshot)
+
     def __init__(self, path: str | os.PathLike | None = None, timeout: float | None = None):
         self.path = settings.db_path(path)
         self.timeout = settings.LOCK_TIMEOUT_SECONDS if timeout is None else timeout
         self._rw, self._pool = _lock_for(self.path)
+        self.home = self.path  # the database whose sessions file and archive these are
+
+    @classmethod
+    def snapshot(cls, path: Path, home: Path) -> Store:
+        """A published snapshot, for reading only; `home` is the writer's database it copies."""
+        store = cls(path)
+        store.read_only, store.home = True, home
+        return store
 
     # -- locations -------------------------------------------------------------------------
     @property
@@ -240,8 +257,12 @@ class Store:
     def write(self, backup: str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
         """One transaction: committed when the block ends, rolled back if it raises.
 
-        With `backup`, the file is first copied to backups/ under that label (before an import)."""
+        With `backup`, the file is first copied to backups/ under that label (before an import).
+        With PLEDGE_SNAPSHOTS set, a write that changed the file is then published to readers."""
+        if self.read_only or settings.is_reader():
+            raise ReadOnlyStore()
         with self._writer_lock():
+            before = self.data_version()
             if backup and self.exists():
                 self._backup(backup)
             con = self._connect(read_only=False)
@@ -256,6 +277,32 @@ class Store:
                 con.execute("COMMIT")
             finally:
                 con.close()
+            if self.data_version() != before:
+                self._publish_if_configured()
+
+    # -- snapshots for reader processes (pledge/snapshots.py) ------------------------------
+    def _snapshot_folder(self) -> Path | None:
+        folder = settings.snapshot_dir()
+        return folder if folder is not None and self.path == settings.db_path() else None
+
+    def _publish_if_configured(self) -> None:
+        """Under the writer lock. A failed publish does not undo the committed write: readers keep
+        the previous snapshot and the next write (or `python -m pledge.snapshots publish`) retries."""
+        folder = self._snapshot_folder()
+        if folder is None:
+            return
+        try:
+            snapshots.publish(self.path, folder)
+        except (OSError, RuntimeError, duckdb.Error) as error:
+            log.error("数据快照发布失败（只读节点仍显示上一版数据）：%s", error)
+
+    def publish(self) -> Path:
+        """Publish the file to PLEDGE_SNAPSHOTS now (at start-up, or by hand)."""
+        folder = settings.snapshot_dir()
+        if folder is None:
+            raise RuntimeError("未设置 PLEDGE_SNAPSHOTS")
+        with self._writer_lock():
+            return snapshots.publish(self.path, folder)
 
     # -- backups ---------------------------------------------------------------------------
     @property
@@ -344,6 +391,7 @@ class Store:
             if wal.exists():
                 shutil.copy2(wal, self.path.with_name(self.path.name + ".wal"))
             tmp.replace(self.path)
+            self._publish_if_configured()
         return current
 
     def ensure_schema(self) -> None:
