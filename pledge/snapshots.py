@@ -115,15 +115,17 @@ def prune(folder: Path, stem: str, now: float | None = None) -> list[Path]:
     now = time.time() if now is None else now
     keep_name = current(folder)
     found = snapshots(folder, stem)
+    written = {}
+    for path in found:
+        try:
+            written[path] = path.stat().st_mtime
+        except FileNotFoundError:  # another writer's prune got there first
+            continue
     removed = []
     for newer, old in zip(found, found[1:], strict=False):
-        if old in found[:KEEP] or old == keep_name:
+        if old in found[:KEEP] or old == keep_name or newer not in written:
             continue
-        try:
-            superseded_at = newer.stat().st_mtime
-        except FileNotFoundError:
-            continue
-        if now - superseded_at > GRACE_SECONDS:
+        if now - written[newer] > GRACE_SECONDS:
             old.unlink(missing_ok=True)
             removed.append(old)
     return removed

@@ -281,14 +281,11 @@ class Store:
                 self._publish_if_configured()
 
     # -- snapshots for reader processes (pledge/snapshots.py) ------------------------------
-    def _snapshot_folder(self) -> Path | None:
-        folder = settings.snapshot_dir()
-        return folder if folder is not None and self.path == settings.db_path() else None
-
     def _publish_if_configured(self) -> None:
-        """Under the writer lock. A failed publish does not undo the committed write: readers keep
-        the previous snapshot and the next write (or `python -m pledge.snapshots publish`) retries."""
-        folder = self._snapshot_folder()
+        """Under the writer lock. PLEDGE_SNAPSHOTS belongs to the one database the writer and its
+        CLI use (`--db` or PLEDGE_DB). A failed publish does not undo the committed write: readers
+        keep the previous snapshot and the next write (or `python -m pledge.snapshots publish`) retries."""
+        folder = settings.snapshot_dir()
         if folder is None:
             return
         try:

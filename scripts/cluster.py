@@ -81,9 +81,8 @@ def _wait_healthy(url: str, proc: subprocess.Popen, log: Path, seconds: float = 
 class Cluster:
     """The processes of one set; `stop()` ends them in reverse order."""
 
-    def __init__(self, readers: int, port: int, writer_port: int, first_reader_port: int, run_dir: Path):
-        self.readers, self.port = readers, port
-        self.writer_port, self.first_reader_port = writer_port, first_reader_port
+    def __init__(self, port: int, writer_port: int, reader_ports: list[int], run_dir: Path):
+        self.port, self.writer_port, self.reader_ports = port, writer_port, reader_ports
         self.run_dir = run_dir
         self.procs: list[subprocess.Popen] = []
 
@@ -114,7 +113,7 @@ class Cluster:
             writer_log = self.run_dir / "writer.log"
             writer = _streamlit(self.writer_port, env, writer_log, base="admin")
             self.procs.append(writer)
-            reader_ports = [self.first_reader_port + i for i in range(self.readers)]
+            reader_ports = self.reader_ports
             started = []
             for port in reader_ports:
                 log = self.run_dir / f"reader-{port}.log"
@@ -152,13 +151,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8080")), help="nginx 端口")
     parser.add_argument("--writer-port", type=int, default=8600)
     parser.add_argument("--reader-port", type=int, default=8611, help="第一个只读进程的端口，其余依次加一")
+    parser.add_argument("--reader-ports", help="或逐个指定只读进程的端口，以逗号分隔（覆盖 --readers）")
     parser.add_argument("--run-dir", type=Path, default=ROOT / "data" / "cluster", help="nginx 配置与日志")
     args = parser.parse_args(argv)
-    cluster = Cluster(args.readers, args.port, args.writer_port, args.reader_port, args.run_dir.resolve())
+    if args.reader_ports:
+        reader_ports = [int(p) for p in args.reader_ports.split(",")]
+    else:
+        reader_ports = [args.reader_port + i for i in range(args.readers)]
+    cluster = Cluster(args.port, args.writer_port, reader_ports, args.run_dir.resolve())
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     cluster.start()
     print(
-        f"已启动：{cluster.url}/（{args.readers}个只读进程）；写入节点 {cluster.url}/admin/；日志在 {args.run_dir}",
+        f"已启动：{cluster.url}/（{len(reader_ports)}个只读进程）；写入节点 {cluster.url}/admin/；日志在 {args.run_dir}",
         file=sys.stderr,
         flush=True,
     )
