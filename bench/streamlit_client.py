@@ -17,6 +17,7 @@ from urllib.parse import urlparse
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from websockets.asyncio.client import connect
+from websockets.typing import Subprotocol
 
 
 class RunFailed(RuntimeError):
@@ -44,7 +45,7 @@ async def open_page(url: str, timeout: float = 60, page: str = "") -> float:
     if cookies:
         headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
     async with connect(
-        stream, subprotocols=["streamlit"], additional_headers=headers, max_size=None, open_timeout=timeout
+        stream, subprotocols=[Subprotocol("streamlit")], additional_headers=headers, max_size=None, open_timeout=timeout
     ) as ws:
         request = BackMsg()
         run = request.rerun_script
