@@ -42,6 +42,15 @@ def writing_pages() -> list[str]:
     raise RuntimeError("WRITING_PAGES not found in ui/database.py")
 
 
+def streamlit_static() -> Path:
+    """The folder of Streamlit's hashed scripts (static/static in the package), found without importing it."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("streamlit")
+    assert spec is not None and spec.submodule_search_locations
+    return Path(next(iter(spec.submodule_search_locations))) / "static" / "static"
+
+
 def nginx_config(run_dir: Path, listen: str, writer_port: int, reader_ports: list[int]) -> str:
     readers = "\n".join(f"        server 127.0.0.1:{port} max_fails=1 fail_timeout=5s;" for port in reader_ports)
     return (
@@ -51,6 +60,8 @@ def nginx_config(run_dir: Path, listen: str, writer_port: int, reader_ports: lis
         .replace("@WRITER@", f"127.0.0.1:{writer_port}")
         .replace("@READERS@", readers)
         .replace("@WRITING_PAGES@", "|".join(writing_pages()))
+        .replace("@STREAMLIT_STATIC@", str(streamlit_static()))
+        .replace("@NGINX_MIME_TYPES@", "/etc/nginx/mime.types")
     )
 
 
