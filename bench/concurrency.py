@@ -190,9 +190,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.concurrency")
     parser.add_argument("--viewers", default="10,25,50", help="protocol-level viewers at once (comma list)")
     parser.add_argument("--browsers", default="5,10,25", help="headless-Chromium viewers at once (comma list)")
-    parser.add_argument("--readers", type=int, default=2)
+    parser.add_argument("--readers", default="2", help="reader processes behind nginx (comma list: one run each)")
     parser.add_argument("--port", type=int, default=8700)
+    parser.add_argument("--report-only", action="store_true", help="rewrite the tables from bench/out/concurrency.json")
     args = parser.parse_args()
+    if args.report_only:
+        data = json.loads((ROOT / "bench" / "out" / "concurrency.json").read_text(encoding="utf-8"))
+        (ROOT / "bench" / "RESULTS-concurrency.md").write_text(report(data), encoding="utf-8")
+        return
     viewers = [int(v) for v in args.viewers.split(",") if v]
     browsers = [int(v) for v in args.browsers.split(",") if v]
     db = demo_db()
@@ -204,15 +209,49 @@ def main() -> None:
         results["single"] = measure(url, warm, viewers, browsers)
     finally:
         _stop(proc)
-    proc, url, warm = cluster(db, args.port + 100, args.readers)
-    try:
-        results["cluster"] = measure(url, warm, viewers, browsers)
-    finally:
-        _stop(proc)
-    data = {"started": started, "machine": about, "readers": args.readers, "results": results}
+    for readers in [int(r) for r in args.readers.split(",") if r]:
+        proc, url, warm = cluster(db, args.port + 100, readers)
+        try:
+            results[f"cluster-{readers}"] = measure(url, warm, viewers, browsers)
+        finally:
+            _stop(proc)
+    data = {"started": started, "machine": about, "results": results}
     (ROOT / "bench" / "out").mkdir(parents=True, exist_ok=True)
     (ROOT / "bench" / "out" / "concurrency.json").write_text(json.dumps(data, ensure_ascii=False, indent=2))
+    (ROOT / "bench" / "RESULTS-concurrency.md").write_text(report(data), encoding="utf-8")
     print(json.dumps(data, ensure_ascii=False))
+
+
+def report(data: dict) -> str:
+    """The tables of bench/RESULTS-concurrency.md; what they mean is written below them by hand."""
+    names = {"single": "one app process (no nginx)"}
+    lines = [
+        "# Concurrent viewers of 总览",
+        "",
+        f"Measured {data['started']} with `python -m bench.concurrency` on the demo city.",
+        "",
+        f"Machine: {data['machine']}.",
+        "",
+        f"Goal (issue #14): 50 concurrent viewers, p95 < {GOAL_SECONDS:.0f} s. Times in seconds, all viewers starting together.",
+        "",
+        "| set-up | viewers | kind | p50 | p95 | max | failed |",
+        "|---|---:|---|---:|---:|---:|---:|",
+    ]
+    kinds = {
+        "protocol": "protocol (server run)",
+        "browser": "Chromium, returning",
+        "browser_first": "Chromium, first visit",
+    }
+    for setup, result in data["results"].items():
+        label = names[setup] if setup in names else f"nginx + {setup.split('-')[1]} reader processes + writer"
+        for kind, title in kinds.items():
+            for n, r in result.get(kind, {}).items():
+                if r.get("n"):
+                    row = f"| {label} | {n} | {title} | {r['p50']} | {r['p95']} | {r['max']} | {r['failed']} |"
+                else:
+                    row = f"| {label} | {n} | {title} | | | | {r['failed']} |"
+                lines.append(row)
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":

@@ -63,7 +63,7 @@ def store() -> Store:
     """The store of $PLEDGE_DB (or data/pledge.duckdb), one object per file; in a reader process
     the newest published snapshot of it."""
     folder = settings.snapshot_dir()
-    if settings.is_reader() and folder is not None:
+    if is_reader() and folder is not None:
         return _snapshot_store(str(_current_snapshot(folder)), str(settings.db_path()))
     return _store(str(settings.db_path()))
 
