@@ -92,8 +92,9 @@ def _wait_healthy(url: str, proc: subprocess.Popen, log: Path, seconds: float = 
 class Cluster:
     """The processes of one set; `stop()` ends them in reverse order."""
 
-    def __init__(self, port: int, writer_port: int, reader_ports: list[int], run_dir: Path):
+    def __init__(self, port: int, writer_port: int, reader_ports: list[int], run_dir: Path, address: str = "127.0.0.1"):
         self.port, self.writer_port, self.reader_ports = port, writer_port, reader_ports
+        self.address = address  # where nginx listens; the app processes stay on loopback
         self.run_dir = run_dir
         self.procs: list[subprocess.Popen] = []
 
@@ -134,7 +135,7 @@ class Cluster:
             for port, proc, log in started:
                 _wait_healthy(f"http://127.0.0.1:{port}/_stcore/health", proc, log)
             conf = self.run_dir / "nginx.conf"
-            conf.write_text(nginx_config(self.run_dir, f"127.0.0.1:{self.port}", self.writer_port, reader_ports))
+            conf.write_text(nginx_config(self.run_dir, f"{self.address}:{self.port}", self.writer_port, reader_ports))
             nginx_log = self.run_dir / "nginx.log"
             out = open(nginx_log, "w")  # noqa: SIM115
             proxy = subprocess.Popen([nginx, "-c", str(conf), "-p", str(self.run_dir)], stdout=out, stderr=out)
@@ -163,13 +164,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--writer-port", type=int, default=8600)
     parser.add_argument("--reader-port", type=int, default=8611, help="第一个只读进程的端口，其余依次加一")
     parser.add_argument("--reader-ports", help="或逐个指定只读进程的端口，以逗号分隔（覆盖 --readers）")
+    parser.add_argument(
+        "--address",
+        default=os.environ.get("PLEDGE_ADDRESS", "127.0.0.1"),
+        help="nginx 监听的地址（默认仅本机；如 0.0.0.0 或本机的某个地址），各应用进程始终只监听本机",
+    )
     parser.add_argument("--run-dir", type=Path, default=ROOT / "data" / "cluster", help="nginx 配置与日志")
     args = parser.parse_args(argv)
     if args.reader_ports:
         reader_ports = [int(p) for p in args.reader_ports.split(",")]
     else:
         reader_ports = [args.reader_port + i for i in range(args.readers)]
-    cluster = Cluster(args.port, args.writer_port, reader_ports, args.run_dir.resolve())
+    cluster = Cluster(args.port, args.writer_port, reader_ports, args.run_dir.resolve(), args.address)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     cluster.start()
     print(
