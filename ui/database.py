@@ -7,6 +7,7 @@ with one stat per call, so a new snapshot shows at the next rerun (pages cache p
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -54,6 +55,20 @@ def _current_snapshot(folder: Path) -> Path:
     return seen["path"]
 
 
+@functools.lru_cache(maxsize=8)
+def _resolved(value: str | None) -> Path:
+    return settings.db_path(value)  # resolve() stats every folder on the way: once per process
+
+
+def _db_path() -> Path:
+    return _resolved(os.environ.get("PLEDGE_DB"))
+
+
+@st.cache_resource(show_spinner=False)
+def _schema_checked() -> dict:
+    return {}  # database path -> the data version whose schema this process has checked
+
+
 def is_reader() -> bool:
     """This process serves the dashboards from published snapshots and never writes."""
     return settings.is_reader() and settings.snapshot_dir() is not None
@@ -64,8 +79,8 @@ def store() -> Store:
     the newest published snapshot of it."""
     folder = settings.snapshot_dir()
     if is_reader() and folder is not None:
-        return _snapshot_store(str(_current_snapshot(folder)), str(settings.db_path()))
-    return _store(str(settings.db_path()))
+        return _snapshot_store(str(_current_snapshot(folder)), str(_db_path()))
+    return _store(str(_db_path()))
 
 
 def reader_pages(pages: dict[str, list]) -> dict[str, list]:
@@ -93,7 +108,10 @@ def ensure_data() -> Store:
 
         with st.spinner("首次启动：正在生成示例市演示数据……"):
             build_demo(s)
-    s.ensure_schema()
+    checked = _schema_checked()
+    if checked.get(str(s.path)) != s.data_version() or not s.exists():  # a rerun costs a stat, not a query
+        s.ensure_schema()
+        checked[str(s.path)] = s.data_version()
     folder = settings.snapshot_dir()
     if folder is not None and snapshots.current(folder) is None and s.exists():
         s.publish()
