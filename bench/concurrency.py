@@ -36,6 +36,9 @@ from bench.streamlit_client import open_page
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out" / "concurrency"
 GOAL_SECONDS = 3.0
+# One process as scripts/app.sh starts it today, and the same with the file watcher off as
+# scripts/cluster.py starts its processes.
+SINGLE = {"single": [], "single-nowatch": ["--server.fileWatcherType", "none"]}
 
 
 def p95(samples: list[float]) -> float:
@@ -75,12 +78,12 @@ def demo_db() -> Path:
     return db
 
 
-def single(db: Path, port: int) -> tuple[subprocess.Popen, str, list[str]]:
+def single(db: Path, port: int, flags: list[str]) -> tuple[subprocess.Popen, str, list[str]]:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PLEDGE_DB": str(db)}
     for name in ("PLEDGE_SNAPSHOTS", "PLEDGE_READER"):
         env.pop(name, None)
     command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
-    command += ["--server.address", "127.0.0.1", "--server.headless", "true"]
+    command += ["--server.address", "127.0.0.1", "--server.headless", "true", *flags]
     log = open(OUT / "single.log", "w")  # noqa: SIM115
     proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -204,11 +207,12 @@ def main() -> None:
     about = machine()
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     results = {}
-    proc, url, warm = single(db, args.port)
-    try:
-        results["single"] = measure(url, warm, viewers, browsers)
-    finally:
-        _stop(proc)
+    for name, flags in SINGLE.items():
+        proc, url, warm = single(db, args.port, flags)
+        try:
+            results[name] = measure(url, warm, viewers, browsers)
+        finally:
+            _stop(proc)
     for readers in [int(r) for r in args.readers.split(",") if r]:
         proc, url, warm = cluster(db, args.port + 100, readers)
         try:
@@ -224,7 +228,10 @@ def main() -> None:
 
 def report(data: dict) -> str:
     """The tables of bench/RESULTS-concurrency.md; what they mean is written below them by hand."""
-    names = {"single": "one app process (no nginx)"}
+    names = {
+        "single": "one app process, as scripts/app.sh (no nginx)",
+        "single-nowatch": "one app process, file watcher off (no nginx)",
+    }
     lines = [
         "# Concurrent viewers of 总览",
         "",
@@ -243,7 +250,7 @@ def report(data: dict) -> str:
         "browser_first": "Chromium, first visit",
     }
     for setup, result in data["results"].items():
-        label = names[setup] if setup in names else f"nginx + {setup.split('-')[1]} reader processes + writer"
+        label = names[setup] if setup in names else f"nginx + {setup.split('-')[1]} readers + writer, file watcher off"
         for kind, title in kinds.items():
             for n, r in result.get(kind, {}).items():
                 if r.get("n"):

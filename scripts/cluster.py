@@ -68,6 +68,9 @@ def nginx_config(run_dir: Path, listen: str, writer_port: int, reader_ports: lis
 def _streamlit(port: int, env: dict, log: Path, base: str | None = None) -> subprocess.Popen:
     command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
     command += ["--server.address", "127.0.0.1", "--server.headless", "true"]
+    # No watching of source files for changes: Streamlit would register every module of the app with
+    # each new session, which doubled the server's time per viewer (bench/RESULTS-concurrency.md).
+    command += ["--server.fileWatcherType", "none"]
     if base:
         command += ["--server.baseUrlPath", base]
     out = open(log, "w")  # noqa: SIM115  (the child keeps it; closed when we exit)
