@@ -152,9 +152,11 @@ async def browser_viewers(url: str, n: int, returning: bool) -> tuple[list[float
 
 
 def summary(times: list[float], failed: int) -> dict:
+    load = round(os.getloadavg()[0], 1)  # the machine is shared: how busy it was, as the batch ended
     if not times:
-        return {"n": 0, "failed": failed}
+        return {"n": 0, "failed": failed, "load": load}
     return {
+        "load": load,
         "n": len(times),
         "failed": failed,
         "p50": round(statistics.median(times), 2),
@@ -241,8 +243,8 @@ def report(data: dict) -> str:
         "",
         f"Goal (issue #14): 50 concurrent viewers, p95 < {GOAL_SECONDS:.0f} s. Times in seconds, all viewers starting together.",
         "",
-        "| set-up | viewers | kind | p50 | p95 | max | failed |",
-        "|---|---:|---|---:|---:|---:|---:|",
+        "| set-up | viewers | kind | p50 | p95 | max | failed | load average |",
+        "|---|---:|---|---:|---:|---:|---:|---:|",
     ]
     kinds = {
         "protocol": "protocol (server run)",
@@ -254,9 +256,9 @@ def report(data: dict) -> str:
         for kind, title in kinds.items():
             for n, r in result.get(kind, {}).items():
                 if r.get("n"):
-                    row = f"| {label} | {n} | {title} | {r['p50']} | {r['p95']} | {r['max']} | {r['failed']} |"
+                    row = f"| {label} | {n} | {title} | {r['p50']} | {r['p95']} | {r['max']} | {r['failed']} | {r.get('load', '')} |"
                 else:
-                    row = f"| {label} | {n} | {title} | | | | {r['failed']} |"
+                    row = f"| {label} | {n} | {title} | | | | {r['failed']} | {r.get('load', '')} |"
                 lines.append(row)
     return "\n".join(lines) + "\n"
 
