@@ -38,6 +38,7 @@ OUT = ROOT / "bench" / "out" / "concurrency"
 GOAL_SECONDS = 3.0
 # One process as scripts/app.sh starts it today, and the same with the file watcher off as
 # scripts/cluster.py starts its processes.
+READING = "## What the numbers say"
 SINGLE = {"single": [], "single-nowatch": ["--server.fileWatcherType", "none"]}
 
 
@@ -246,6 +247,8 @@ def report(data: dict) -> str:
         "| set-up | viewers | kind | p50 | p95 | max | failed | load average |",
         "|---|---:|---|---:|---:|---:|---:|---:|",
     ]
+    if not any("load" in r for result in data["results"].values() for kind in result.values() for r in kind.values()):
+        lines[-2:] = ["| set-up | viewers | kind | p50 | p95 | max | failed |", "|---|---:|---|---:|---:|---:|---:|"]
     kinds = {
         "protocol": "protocol (server run)",
         "browser": "Chromium, returning",
@@ -256,11 +259,17 @@ def report(data: dict) -> str:
         for kind, title in kinds.items():
             for n, r in result.get(kind, {}).items():
                 if r.get("n"):
-                    row = f"| {label} | {n} | {title} | {r['p50']} | {r['p95']} | {r['max']} | {r['failed']} | {r.get('load', '')} |"
+                    row = f"| {label} | {n} | {title} | {r['p50']} | {r['p95']} | {r['max']} | {r['failed']} |" + (
+                        f" {r['load']} |" if "load" in r else ""
+                    )
                 else:
-                    row = f"| {label} | {n} | {title} | | | | {r['failed']} | {r.get('load', '')} |"
+                    row = f"| {label} | {n} | {title} | | | | {r['failed']} |"
                 lines.append(row)
-    return "\n".join(lines) + "\n"
+    tables = "\n".join(lines) + "\n"
+    # The hand-written reading below the tables is kept when the tables are redrawn.
+    existing = ROOT / "bench" / "RESULTS-concurrency.md"
+    text = existing.read_text(encoding="utf-8") if existing.exists() else ""
+    return tables + ("\n" + text[text.index(READING) :] if READING in text else "")
 
 
 if __name__ == "__main__":
