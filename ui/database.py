@@ -19,7 +19,20 @@ from pledge.store import Store, StoreBusy
 # Pages that change data (their url paths): a reader process leaves them out of the navigation, and
 # nginx sends their URLs to the writer (scripts/cluster.py). Every page in the sections WRITER_SECTIONS
 # is left out too, so that a new writing page added there needs no change here.
-WRITING_PAGES = frozenset({"upload", "history", "loans", "targets", "accounts", "reference", "bulletin"})
+WRITING_PAGES = frozenset(
+    {
+        "upload",
+        "history",
+        "loans",
+        "targets",
+        "accounts",
+        "reference",
+        "bulletin",  # 签发 and the letterhead
+        "registrations",  # 登记核对: mapping a pledgor
+        "subsidy",  # 贴息审核: moving claims on
+        "subsidy_policy",  # 贴息政策
+    }
+)
 WRITER_SECTIONS = frozenset({"数据管理", "系统管理"})
 # The path under which nginx serves the writer (deploy/nginx-cluster.conf.template).
 WRITER_PREFIX = "/admin/"
