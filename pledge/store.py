@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 from filelock import FileLock, Timeout
 
-from pledge import schema, settings, snapshots
+from pledge import schema, settings
 from pledge.sql import fetch_one
 
 log = logging.getLogger(__name__)
@@ -288,6 +288,8 @@ class Store:
         folder = settings.snapshot_dir()
         if folder is None:
             return
+        from pledge import snapshots  # only a writer with PLEDGE_SNAPSHOTS set needs it
+
         try:
             snapshots.publish(self.path, folder)
         except (OSError, RuntimeError, duckdb.Error) as error:
@@ -298,6 +300,8 @@ class Store:
         folder = settings.snapshot_dir()
         if folder is None:
             raise RuntimeError("未设置 PLEDGE_SNAPSHOTS")
+        from pledge import snapshots
+
         with self._writer_lock():
             return snapshots.publish(self.path, folder)
 
