@@ -7,7 +7,7 @@ import streamlit as st
 
 from pledge.store import StoreBusy, StoreUnreadable
 from ui import hardening, session, style, unavailable
-from ui.database import ensure_data
+from ui.database import ensure_data, is_reader, reader_pages, reader_without_accounts, writer_link
 
 hardening.refuse_remote_cache_clearing()
 st.set_page_config(page_title="知识产权质押融资监测平台", page_icon="📈", layout="wide")
@@ -47,6 +47,8 @@ ADMIN = [
 st.logo("ui/logo.svg", size="large")
 session.sync_cookie()
 pages: list[st.Page] | dict[str, list[st.Page]]
+if first_admin and is_reader():
+    reader_without_accounts()
 if first_admin:  # fail closed: a deployment without any account offers this page and nothing else
     pages = [st.Page("app_pages/first_admin.py", title="创建管理员", icon=":material/key:", default=True)]
 elif user is None:
@@ -57,6 +59,8 @@ else:
         pages["数据管理"] = [*ANALYST, SUBSIDY_POLICY]
     if user.can("admin"):
         pages["系统管理"] = ADMIN
+    pages = reader_pages(pages)  # a reader process (PLEDGE_READER) offers only the pages that read
+    writer_link(user)
     session.user_badge(user)
 try:
     st.navigation(pages, expanded=True).run()  # every page listed: none behind “View more”

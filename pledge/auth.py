@@ -99,7 +99,7 @@ def state_text(user: User) -> str:
 
 def sessions(store: Store | Path) -> Sessions:
     """The side store of sessions and failed sign-ins that belongs to this database file."""
-    return Sessions(store.path if isinstance(store, Store) else Path(store))
+    return Sessions(store.home if isinstance(store, Store) else Path(store))
 
 
 def load_user(store: Store, name: str) -> User | None:
@@ -276,7 +276,9 @@ def _authenticate(store: Store, name: str, password: str, client: str) -> User:
     hashed, role, code, district_name, last_login = row
     side.clear_failures(name, client)
     stale = last_login is None or last_login.date() != _now().date()
-    if stale or _hasher.check_needs_rehash(hashed):
+    # A reader process signs in from its snapshot and never writes: the day's last-login stamp and a
+    # rehash wait for a sign-in on the writer.
+    if (stale or _hasher.check_needs_rehash(hashed)) and not store.read_only:
         if _hasher.check_needs_rehash(hashed):
             hashed = _hasher.hash(password)
         with store.write() as con:

@@ -59,3 +59,16 @@ def db_path(cli_value: str | os.PathLike | None = None) -> Path:
 # nginx of deploy/nginx.conf): only then is X-Forwarded-For believed, for counting failed sign-ins
 # per client. Unset: the connection's own address counts.
 TRUSTED_PROXY = os.environ.get("PLEDGE_TRUSTED_PROXY") or None
+
+
+# Scale-out (README "Deploying"): the folder where the writer publishes read-only snapshots of the
+# database after every write (pledge/snapshots.py). Unset: one process on one file, as always.
+# A reader process (PLEDGE_READER=1) serves the dashboards from the newest snapshot there and never
+# writes; its PLEDGE_DB still names the writer's database, beside which the sessions file lives.
+def snapshot_dir() -> Path | None:
+    value = os.environ.get("PLEDGE_SNAPSHOTS")
+    return Path(value).expanduser().resolve() if value else None
+
+
+def is_reader() -> bool:
+    return os.environ.get("PLEDGE_READER") == "1"

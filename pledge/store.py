@@ -58,6 +58,13 @@ class BackupFailed(RuntimeError):
         )
 
 
+class ReadOnlyStore(RuntimeError):
+    """A reader process (or a snapshot) was asked to write: writes belong to the writer."""
+
+    def __init__(self) -> None:
+        super().__init__("本服务器是只读节点，不能修改数据。请到写入节点（数据管理）操作。")
+
+
 class _ReadersWriterLock:
     def __init__(self) -> None:
         self._cond = threading.Condition()
@@ -158,10 +165,20 @@ def _is_lock_conflict(error: Exception) -> bool:
 
 
 class Store:
+    read_only = False  # a published snapshot opened by a reader process (Store.snapshot)
+
     def __init__(self, path: str | os.PathLike | None = None, timeout: float | None = None):
         self.path = settings.db_path(path)
         self.timeout = settings.LOCK_TIMEOUT_SECONDS if timeout is None else timeout
         self._rw, self._pool = _lock_for(self.path)
+        self.home = self.path  # the database whose sessions file and archive these are
+
+    @classmethod
+    def snapshot(cls, path: Path, home: Path) -> Store:
+        """A published snapshot, for reading only; `home` is the writer's database it copies."""
+        store = cls(path)
+        store.read_only, store.home = True, home
+        return store
 
     # -- locations -------------------------------------------------------------------------
     @property
@@ -240,8 +257,12 @@ class Store:
     def write(self, backup: str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
         """One transaction: committed when the block ends, rolled back if it raises.
 
-        With `backup`, the file is first copied to backups/ under that label (before an import)."""
+        With `backup`, the file is first copied to backups/ under that label (before an import).
+        With PLEDGE_SNAPSHOTS set, a write that changed the file is then published to readers."""
+        if self.read_only or settings.is_reader():
+            raise ReadOnlyStore()
         with self._writer_lock():
+            before = self.data_version()
             if backup and self.exists():
                 self._backup(backup)
             con = self._connect(read_only=False)
@@ -256,6 +277,33 @@ class Store:
                 con.execute("COMMIT")
             finally:
                 con.close()
+            if self.data_version() != before:
+                self._publish_if_configured()
+
+    # -- snapshots for reader processes (pledge/snapshots.py) ------------------------------
+    def _publish_if_configured(self) -> None:
+        """Under the writer lock. PLEDGE_SNAPSHOTS belongs to the one database the writer and its
+        CLI use (`--db` or PLEDGE_DB). A failed publish does not undo the committed write: readers
+        keep the previous snapshot and the next write (or `python -m pledge.snapshots publish`) retries."""
+        folder = settings.snapshot_dir()
+        if folder is None:
+            return
+        from pledge import snapshots  # only a writer with PLEDGE_SNAPSHOTS set needs it
+
+        try:
+            snapshots.publish(self.path, folder)
+        except (OSError, RuntimeError, duckdb.Error) as error:
+            log.error("数据快照发布失败（只读节点仍显示上一版数据）：%s", error)
+
+    def publish(self) -> Path:
+        """Publish the file to PLEDGE_SNAPSHOTS now (at start-up, or by hand)."""
+        folder = settings.snapshot_dir()
+        if folder is None:
+            raise RuntimeError("未设置 PLEDGE_SNAPSHOTS")
+        from pledge import snapshots
+
+        with self._writer_lock():
+            return snapshots.publish(self.path, folder)
 
     # -- backups ---------------------------------------------------------------------------
     @property
@@ -344,6 +392,7 @@ class Store:
             if wal.exists():
                 shutil.copy2(wal, self.path.with_name(self.path.name + ".wal"))
             tmp.replace(self.path)
+            self._publish_if_configured()
         return current
 
     def ensure_schema(self) -> None:

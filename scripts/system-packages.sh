@@ -8,12 +8,15 @@
 #   --app      (scripts/app.sh) install what is missing when root or passwordless sudo allows; otherwise,
 #              or when apt-get fails, print the one command to run and exit 0: the app starts anyway
 #   --check    only say what is missing (exit 1 when something is), install nothing
+#   --cluster  (scripts/cluster.sh) only nginx, the reverse proxy of the multi-process set: install or fail
+# --require installs nginx too: the cluster's test (tests/test_cluster.py) starts it.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 mode="${1:---require}"
-case "$mode" in --require|--app|--check) ;; *) echo "用法：$0 [--require|--app|--check]" >&2; exit 2 ;; esac
+case "$mode" in --require|--app|--check|--cluster) ;; *) echo "用法：$0 [--require|--app|--check|--cluster]" >&2; exit 2 ;; esac
 
-if ! report="$(.venv/bin/python -m pledge.render)"; then
+report=""
+if [ "$mode" != --cluster ] && ! report="$(.venv/bin/python -m pledge.render)"; then
   echo "无法检查系统软件包（.venv/bin/python -m pledge.render 失败；先运行 bash scripts/setup.sh）。" >&2
   [ "$mode" = --app ] && exit 0
   exit 1
@@ -25,11 +28,17 @@ if [ "$mode" = --require ] && [ ! -x /usr/bin/chromium ] && [[ " ${names[*]} " !
   names+=(chromium)
   report+=$'\n'"chromium"$'\t'"浏览器测试使用 /usr/bin/chromium"
 fi
+if [ "$mode" = --require ] || [ "$mode" = --cluster ]; then
+  if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then
+    names+=(nginx-light)
+    report+=$'\n'"nginx-light"$'\t'"多进程部署（scripts/cluster.sh）的反向代理"
+  fi
+fi
 [ ${#names[@]} -eq 0 ] && exit 0
 
 command="sudo apt-get install ${names[*]}"
 {
-  echo "服务器端绘制月度通报的图表还需要以下系统软件包（Debian）："
+  echo "还需要以下系统软件包（Debian）："
   grep . <<<"$report" | sed 's/\t/：/; s/^/  /'
 } >&2
 if [ "$mode" = --check ]; then
@@ -41,7 +50,7 @@ fi
 SUDO=()
 if [ "$(id -u)" -ne 0 ]; then
   if ! command -v sudo >/dev/null; then SUDO=(none)
-  elif [ "$mode" = --require ]; then SUDO=(sudo)
+  elif [ "$mode" = --require ] || [ "$mode" = --cluster ]; then SUDO=(sudo)
   elif sudo -n true 2>/dev/null; then SUDO=(sudo -n)
   else SUDO=(none)
   fi
