@@ -10,4 +10,7 @@ if [ -z "${PLEDGE_DB:-}" ] && [ ! -f data/pledge.duckdb ]; then
   .venv/bin/python -m etl demo
 fi
 # Listen on this machine only, unless the deployment opens it (PLEDGE_ADDRESS=0.0.0.0, or one address).
-exec .venv/bin/python -m streamlit run app.py --server.address "${PLEDGE_ADDRESS:-127.0.0.1}" --server.port "${PORT:-8501}" "$@"
+# No source-file watcher: it doubled the server's time per new viewer (bench/RESULTS-concurrency.md);
+# a developer who edits pages passes --server.fileWatcherType auto.
+exec .venv/bin/python -m streamlit run app.py --server.address "${PLEDGE_ADDRESS:-127.0.0.1}" --server.port "${PORT:-8501}" \
+  --server.fileWatcherType none "$@"

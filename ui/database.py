@@ -29,6 +29,7 @@ WRITING_PAGES = frozenset(
         "reference",
         "bulletin",  # 签发 and the letterhead
         "registrations",  # 登记核对: mapping a pledgor
+        "outreach",  # 增量扩面: recording white-list pushes
         "subsidy",  # 贴息审核: moving claims on
         "subsidy_policy",  # 贴息政策
     }
