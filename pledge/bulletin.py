@@ -148,21 +148,21 @@ def _districts_paragraphs(districts: pd.DataFrame) -> tuple[list[str], list[str]
         f"从各区县看，{int(counts.get(AHEAD, 0))}个区县达到或超过序时进度，"
         f"{int(counts.get(SLIGHTLY_BEHIND, 0))}个区县略滞后，{int(counts.get(BEHIND, 0))}个区县滞后。"
         "按年度目标完成率排名，依次为"
-        + "、".join(f"{r['name']}（{formats.pct(r['c_loan_amount'])}）" for _, r in with_target.iterrows())
+        + "、".join(f"{r['name']}（{formats.pct(r['c_loan_amount'])}）" for r in with_target.to_dict("records"))
         + "。"
     )
     texts = [text]
     ahead = with_target[with_target["status"] == AHEAD]
     if len(ahead):
-        texts.append("进度领先的区县：" + "、".join(_gap(r) for _, r in ahead.iterrows()) + "。")
+        texts.append("进度领先的区县：" + "、".join(_gap(r) for r in ahead.to_dict("records")) + "。")
     short = with_target[with_target["status"].isin([SLIGHTLY_BEHIND, BEHIND])]
     if len(short):
-        texts.append("进度落后于序时进度的区县：" + "、".join(_gap(r) for _, r in short.iterrows()) + "。")
+        texts.append("进度落后于序时进度的区县：" + "、".join(_gap(r) for r in short.to_dict("records")) + "。")
     without = districts[districts["status"].isna()]
     if len(without):
         texts.append(f"{'、'.join(without['name'])}尚未设定年度目标，未参与排名。")
     behind = with_target[with_target["status"] == BEHIND]
-    lagging = [f"{r['name']}（{formats.pct(r['c_loan_amount'])}）" for _, r in behind.iterrows()]
+    lagging = [f"{r['name']}（{formats.pct(r['c_loan_amount'])}）" for r in behind.to_dict("records")]
     return texts, lagging
 
 
@@ -180,7 +180,7 @@ def attention(districts: pd.DataFrame, banks: pd.DataFrame, first: pd.DataFrame)
     lending = banks[banks["amount"] > 0]["bank"].tolist()
     with_first = {name for value in first["banks"].dropna() for name in str(value).split("、")}
     return Attention(
-        [_gap(r) for _, r in behind.iterrows()],
+        [_gap(r) for r in behind.to_dict("records")],
         districts[districts["loan_amount"] <= 0]["name"].tolist(),
         [bank for bank in lending if bank not in with_first],
     )
@@ -252,7 +252,8 @@ def build(con: duckdb.DuckDBPyConnection, year: int, month: int, kind: str = MON
         institutions.append(
             "从金融机构看，"
             + "、".join(
-                f"{r['bank']}（{r['amount'] / YI:.2f}亿元，占{formats.pct(r['share'])}）" for _, r in lead.iterrows()
+                f"{r['bank']}（{r['amount'] / YI:.2f}亿元，占{formats.pct(r['share'])}）"
+                for r in lead.to_dict("records")
             )
             + f"发放金额居前，共有{int((banks['amount'] > 0).sum())}家银行开展知识产权质押融资业务。"
         )
@@ -315,7 +316,7 @@ def build(con: duckdb.DuckDBPyConnection, year: int, month: int, kind: str = MON
             scope=charts.CITY_NAME,
         ),
         "分月热力": charts.district_month_heatmap(
-            metrics.district_month_matrix(con, year, as_of), year, as_of, charts.CITY_NAME
+            metrics.district_month_matrix(con, year, as_of, edge=charts.EDGE), year, as_of, charts.CITY_NAME
         ),
     }
     return Bulletin(

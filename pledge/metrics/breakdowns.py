@@ -70,19 +70,35 @@ def bank_breakdown(
 
 
 def bank_by_district(
-    con: duckdb.DuckDBPyConnection, year: int, as_of: dt.date, district: str | None = None
+    con: duckdb.DuckDBPyConnection, year: int, as_of: dt.date, district: str | None = None, edge: int | None = None
 ) -> pd.DataFrame:
-    """Amount (yuan) per head bank and district in the window."""
+    """Amount (yuan) and loans per head bank and district in the window. With `edge`, a list of
+    more than 2 × edge districts keeps only the `edge` districts with the largest amount and the
+    `edge` with the smallest (ties by name): what the stacked chart shows of a national list.
+    Columns `districts` (how many districts lent at all) and `bank_amount` (the bank's amount in
+    every district) keep the chart's count and bank order those of the whole list."""
     return con.execute(
         """
-        SELECT l.bank, d.name AS district, d.sort_order, sum(l.amount_yuan)::DOUBLE AS amount, count(*) AS loans
-        FROM v_loans l JOIN v_districts d ON d.code = l.district_code
-        WHERE l.loan_date BETWEEN make_date($year, 1, 1) AND $as_of
-          AND ($district IS NULL OR l.district_code = $district)
-        GROUP BY l.bank, d.name, d.sort_order
-        ORDER BY d.sort_order, amount DESC
+        WITH cells AS (
+            SELECT l.bank, d.name AS district, d.sort_order, sum(l.amount_yuan) AS amount, count(*) AS loans
+            FROM v_loans l JOIN v_districts d ON d.code = l.district_code
+            WHERE l.loan_date BETWEEN make_date($year, 1, 1) AND $as_of
+              AND ($district IS NULL OR l.district_code = $district)
+            GROUP BY l.bank, d.name, d.sort_order
+        ),
+        ranked AS (
+            SELECT district, row_number() OVER (ORDER BY sum(amount) DESC, district) AS place,
+                   count(*) OVER () AS districts
+            FROM cells GROUP BY district
+        ),
+        banks AS (SELECT bank, sum(amount) AS bank_amount FROM cells GROUP BY bank)
+        SELECT c.bank, c.district, c.sort_order, c.amount::DOUBLE AS amount, c.loans,
+               r.districts, b.bank_amount::DOUBLE AS bank_amount
+        FROM cells c JOIN ranked r USING (district) JOIN banks b USING (bank)
+        WHERE $edge IS NULL OR r.districts <= 2 * $edge OR r.place <= $edge OR r.place > r.districts - $edge
+        ORDER BY c.sort_order, c.amount DESC, c.bank
         """,
-        {"year": year, "as_of": as_of, "district": district},
+        {"year": year, "as_of": as_of, "district": district, "edge": edge},
     ).df()
 
 

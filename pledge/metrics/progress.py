@@ -25,8 +25,8 @@ def _columns(template: str, metrics=METRICS, sep: str = ",\n           ") -> str
 _LOAN_METRICS = [m for m in METRICS if m.source == "loans"]
 _FIRM_METRICS = [m for m in METRICS if m.source == "enterprises"]
 _PLEDGED_METRICS = [m for m in METRICS if m.source == "pledged"]
-# A rollup row counts in the window when its first date of the year is on or before the window's end.
-_IN_WINDOW = "CASE WHEN year = $year THEN $end ELSE $prev_end END"
+# Counted from daily_firsts, whose `counted` is the enterprise_firsts column or the pledged ip_type.
+_FIRST_METRICS = _FIRM_METRICS + _PLEDGED_METRICS
 
 TARGETS_SQL = f"""
 -- Targets of districts no longer on the list do not count (nor show).
@@ -69,23 +69,17 @@ sums AS (
     FROM loans_in
     GROUP BY GROUPING SETS ((w, district_code), (w))
 ),
--- Distinct enterprises and pledged numbers from the rollups (pledge/rollups.py).
-firms AS (
-    SELECT CASE WHEN year = $year THEN 'cur' ELSE 'prev' END AS w, coalesce(district_code, '{CITY}') AS scope,
-           {_columns("count(*) FILTER (WHERE {sql} <= " + _IN_WINDOW + ") AS {m}", _FIRM_METRICS)}
-    FROM enterprise_firsts WHERE year IN ($year, $year - 1)
-    GROUP BY ALL
-),
-pledged AS (
-    SELECT CASE WHEN year = $year THEN 'cur' ELSE 'prev' END AS w, coalesce(district_code, '{CITY}') AS scope,
-           {
-    _columns("count(*) FILTER (WHERE ip_type = '{sql}' AND first_date <= " + _IN_WINDOW + ") AS {m}", _PLEDGED_METRICS)
-}
-    FROM pledged_firsts WHERE year IN ($year, $year - 1)
+-- Distinct enterprises and pledged numbers from the rollups (pledge/rollups.py): how many had
+-- their first loan (pledge) of the year on each day of either window.
+firsts AS (
+    SELECT CASE WHEN day >= $start THEN 'cur' ELSE 'prev' END AS w, coalesce(district_code, '{CITY}') AS scope,
+           {_columns("coalesce(sum(n) FILTER (WHERE counted = '{sql}'), 0)::BIGINT AS {m}", _FIRST_METRICS)}
+    FROM daily_firsts
+    WHERE day BETWEEN $start AND $end OR day BETWEEN $prev_start AND $prev_end
     GROUP BY ALL
 ),
 figures AS (
-    SELECT * FROM sums LEFT JOIN firms USING (w, scope) LEFT JOIN pledged USING (w, scope)
+    SELECT * FROM sums LEFT JOIN firsts USING (w, scope)
 ),
 targets AS ({TARGETS_SQL}),
 joined AS (
