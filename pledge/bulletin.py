@@ -78,12 +78,17 @@ class Bulletin:
     lagging: list[str]
     enterprises: pd.DataFrame
     banks: pd.DataFrame
-    first_time: pd.DataFrame
+    first_time: pd.DataFrame  # the whole list, or its first rows when built with annex_rows
     charts: dict[str, go.Figure] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)  # 存在问题, prefilled from the data, edited on the page
     requirements: list[str] = field(default_factory=list)  # 下步工作要求, likewise
 
     kind: str = MONTHLY
+    first_time_total: int | None = None  # how many first-time borrowers in all (None: len(first_time))
+
+    @property
+    def first_time_count(self) -> int:
+        return len(self.first_time) if self.first_time_total is None else self.first_time_total
 
     @property
     def file_stem(self) -> str:
@@ -175,10 +180,11 @@ class Attention:
     banks_without_first_time: list[str]  # banks that lent this year but to no first-time borrower
 
 
-def attention(districts: pd.DataFrame, banks: pd.DataFrame, first: pd.DataFrame) -> Attention:
+def attention(districts: pd.DataFrame, banks: pd.DataFrame, first_time_banks: list[str]) -> Attention:
+    """`first_time_banks`: the banks that lent to a first-time borrower in the window."""
     behind = districts[districts["status"] == BEHIND]
     lending = banks[banks["amount"] > 0]["bank"].tolist()
-    with_first = {name for value in first["banks"].dropna() for name in str(value).split("、")}
+    with_first = set(first_time_banks)
     return Attention(
         [_gap(r) for r in behind.to_dict("records")],
         districts[districts["loan_amount"] <= 0]["name"].tolist(),
@@ -218,9 +224,13 @@ def requirements(found: Attention) -> list[str]:
     return [f"（{ORDINALS[i]}）{text}" for i, text in enumerate(items)]
 
 
-def build(con: duckdb.DuckDBPyConnection, year: int, month: int, kind: str = MONTHLY) -> Bulletin:
+def build(
+    con: duckdb.DuckDBPyConnection, year: int, month: int, kind: str = MONTHLY, annex_rows: int | None = None
+) -> Bulletin:
     """The bulletin of a month; with kind QUARTERLY, of the quarter ending in `month`; with
-    ANNUAL, of the year (`month` is then 12)."""
+    ANNUAL, of the year (`month` is then 12). With `annex_rows`, the first-time borrowers' annex
+    holds only its first rows (what the page shows of a national list; first_time_total says how
+    many in all): the files are made from a bulletin built without it."""
     if kind == QUARTERLY and month % 3:
         raise ValueError(f"季度通报的月份应为季末月份：{month}")
     if kind == ANNUAL:
@@ -235,7 +245,12 @@ def build(con: duckdb.DuckDBPyConnection, year: int, month: int, kind: str = MON
     this_month = series[series["month"] == month].iloc[0]
     top = metrics.top_enterprises(con, year, as_of, 10)
     banks = metrics.bank_breakdown(con, year, as_of)
-    first = metrics.first_time_borrowers(con, year, as_of)
+    if annex_rows is None:
+        first = metrics.first_time_borrowers(con, year, as_of)
+        first_total = len(first)
+    else:
+        paged = metrics.first_time_page(con, year, as_of, 1, annex_rows)
+        first, first_total = paged["rows"], paged["total"]
 
     if kind == MONTHLY:
         added = f"{month}月当月，全市新增知识产权质押融资{this_month['amount'] / YI:.2f}亿元，{int(this_month['loans'])}笔。"
@@ -257,8 +272,8 @@ def build(con: duckdb.DuckDBPyConnection, year: int, month: int, kind: str = MON
             )
             + f"发放金额居前，共有{int((banks['amount'] > 0).sum())}家银行开展知识产权质押融资业务。"
         )
-    institutions.append(f"今年以来全市首贷企业{len(first)}家，名单见附件3。")
-    found = attention(districts, banks, first)
+    institutions.append(f"今年以来全市首贷企业{first_total}家，名单见附件3。")
+    found = attention(districts, banks, metrics.first_time_banks(con, year, as_of))
 
     ranking_table = pd.DataFrame(
         {
@@ -336,6 +351,7 @@ def build(con: duckdb.DuckDBPyConnection, year: int, month: int, kind: str = MON
         problems(found),
         requirements(found),
         kind,
+        first_total,
     )
 
 

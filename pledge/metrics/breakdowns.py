@@ -119,19 +119,66 @@ def patents_by_type(
     ).df()
 
 
+_FIRST_TIME_SQL = """
+    SELECT l.uscc, e.name, d.name AS district, min(l.loan_date) AS first_loan_date,
+           sum(l.amount_yuan)::DOUBLE AS amount, string_agg(DISTINCT l.bank, '、') AS banks
+    FROM v_loans l JOIN enterprises e USING (uscc) LEFT JOIN v_districts d ON d.code = l.district_code
+    WHERE l.first_loan AND l.loan_date BETWEEN make_date($year, 1, 1) AND $as_of
+      AND ($district IS NULL OR l.district_code = $district)
+    GROUP BY l.uscc, e.name, d.name
+"""
+_FIRST_TIME_ORDER = "ORDER BY first_loan_date DESC, uscc"
+
+
 def first_time_borrowers(
     con: duckdb.DuckDBPyConnection, year: int, as_of: dt.date, district: str | None = None
 ) -> pd.DataFrame:
-    """Enterprises with a 首贷 loan in the window: when, how much, from which bank."""
+    """Enterprises with a 首贷 loan in the window: when, how much, from which bank. The whole
+    list (for the downloads and the bulletin's files); pages show first_time_page."""
     return con.execute(
-        """
-        SELECT l.uscc, e.name, d.name AS district, min(l.loan_date) AS first_loan_date,
-               sum(l.amount_yuan)::DOUBLE AS amount, string_agg(DISTINCT l.bank, '、') AS banks
-        FROM v_loans l JOIN enterprises e USING (uscc) LEFT JOIN v_districts d ON d.code = l.district_code
-        WHERE l.first_loan AND l.loan_date BETWEEN make_date($year, 1, 1) AND $as_of
-          AND ($district IS NULL OR l.district_code = $district)
-        GROUP BY l.uscc, e.name, d.name
-        ORDER BY first_loan_date DESC, l.uscc
-        """,
-        {"year": year, "as_of": as_of, "district": district},
+        f"SELECT * FROM ({_FIRST_TIME_SQL}) {_FIRST_TIME_ORDER}", {"year": year, "as_of": as_of, "district": district}
     ).df()
+
+
+def first_time_page(
+    con: duckdb.DuckDBPyConnection,
+    year: int,
+    as_of: dt.date,
+    page: int = 1,
+    size: int = 50,
+    district: str | None = None,
+) -> dict:
+    """One page of first_time_borrowers, pages counted from 1: {'rows', 'total' (how many the
+    whole list holds), 'page' (the page given; the first when the list has become shorter)}. A
+    national list runs to thousands, more than a screen shows."""
+    params = {"year": year, "as_of": as_of, "district": district}
+
+    def read(page: int) -> pd.DataFrame:
+        return con.execute(
+            f"""SELECT *, count(*) OVER () AS total FROM ({_FIRST_TIME_SQL})
+                {_FIRST_TIME_ORDER} LIMIT $size OFFSET $offset""",
+            {**params, "size": size, "offset": (page - 1) * size},
+        ).df()
+
+    page = max(page, 1)
+    rows = read(page)
+    if rows.empty and page > 1:
+        page, rows = 1, read(1)
+    total = int(rows["total"].iloc[0]) if len(rows) else 0
+    return {"rows": rows.drop(columns="total"), "total": total, "page": page}
+
+
+def first_time_banks(
+    con: duckdb.DuckDBPyConnection, year: int, as_of: dt.date, district: str | None = None
+) -> list[str]:
+    """Banks that lent to a first-time borrower (a 首贷 loan) in the window."""
+    return [
+        r[0]
+        for r in con.execute(
+            """SELECT DISTINCT bank FROM v_loans
+               WHERE first_loan AND loan_date BETWEEN make_date($year, 1, 1) AND $as_of
+                 AND ($district IS NULL OR district_code = $district)
+               ORDER BY bank""",
+            {"year": year, "as_of": as_of, "district": district},
+        ).fetchall()
+    ]
