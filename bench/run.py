@@ -125,7 +125,7 @@ def _sidebar(m, con, y, d, ctx):
 def _bulletin(m, con, y, d, ctx):
     from pledge import bulletin
 
-    return bulletin.build(con, y, d.month)
+    return bulletin.build(con, y, d.month, annex_rows=50)
 
 
 def _letterhead(m, con, y, d, ctx):
@@ -144,7 +144,7 @@ PAGES = {
     "区县": [
         ("sidebar", _sidebar),
         ("district_progress", lambda m, con, y, d, ctx: m.district_progress(con, y, d)),
-        ("district_month_matrix", lambda m, con, y, d, ctx: m.district_month_matrix(con, y, d)),
+        ("district_month_matrix", lambda m, con, y, d, ctx: m.district_month_matrix(con, y, d, edge=15)),
         ("year_end_projection(d)", lambda m, con, y, d, ctx: m.year_end_projection(con, y, d, ctx["district"])),
         ("bank_breakdown(d)", lambda m, con, y, d, ctx: m.bank_breakdown(con, y, d, ctx["district"])),
         ("patents_by_type(d)", lambda m, con, y, d, ctx: m.patents_by_type(con, y, d, ctx["district"])),
@@ -156,12 +156,12 @@ PAGES = {
         ("enterprise_history", lambda m, con, y, d, ctx: m.enterprise_history(con, ctx["uscc"])),
         ("enterprise_loans", lambda m, con, y, d, ctx: m.enterprise_loans(con, ctx["uscc"])),
         ("top_enterprises", lambda m, con, y, d, ctx: m.top_enterprises(con, y, d, 15)),
-        ("first_time_borrowers", lambda m, con, y, d, ctx: m.first_time_borrowers(con, y, d)),
+        ("first_time_page", lambda m, con, y, d, ctx: m.first_time_page(con, y, d, 1, 50)),
     ],
     "质权人": [
         ("sidebar", _sidebar),
         ("bank_breakdown", lambda m, con, y, d, ctx: m.bank_breakdown(con, y, d)),
-        ("bank_by_district", lambda m, con, y, d, ctx: m.bank_by_district(con, y, d)),
+        ("bank_by_district", lambda m, con, y, d, ctx: m.bank_by_district(con, y, d, edge=15)),
     ],
     "月度通报": [
         ("sidebar", _sidebar),

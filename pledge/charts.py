@@ -69,10 +69,11 @@ def value_label(value: float, digits: int = 2) -> str:
 
 
 def ends(
-    frame: pd.DataFrame, what: str = "个", edge: int = EDGE, total: int | None = None
+    frame: pd.DataFrame, what: str = "个", edge: int | None = None, total: int | None = None
 ) -> tuple[pd.DataFrame, str | None]:
-    """The first and last `edge` rows of a ranked frame, and the note saying so; short frames whole.
-    `total`: the length of the whole list when the frame already holds only its ends."""
+    """The first and last `edge` (EDGE) rows of a ranked frame, and the note saying so; short
+    frames whole. `total`: the length of the whole list when the frame holds only its ends."""
+    edge = EDGE if edge is None else edge
     total = max(total or 0, len(frame))
     if total <= 2 * edge:
         return frame, None
@@ -80,7 +81,8 @@ def ends(
     return shown, f"共{total:,}{what}，显示前{edge}名和后{edge}名，其余{total - 2 * edge:,}{what}从略"
 
 
-def gap_label(total: int, edge: int = EDGE) -> str:
+def gap_label(total: int, edge: int | None = None) -> str:
+    edge = EDGE if edge is None else edge
     return f"…其余{total - 2 * edge:,}个从略…"
 
 
