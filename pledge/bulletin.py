@@ -139,6 +139,12 @@ def _headline(city: pd.Series, tp: float, as_of: dt.date) -> str:
     return text
 
 
+def _records(districts: pd.DataFrame) -> list[dict]:
+    """The districts' name, completion and time progress, a dict per row: the text of thousands
+    of districts is written without building a Series per row (iterrows)."""
+    return districts[["name", "c_loan_amount", "time_progress"]].to_dict("records")
+
+
 def _gap(row: pd.Series) -> str:
     return f"{row['name']}（{formats.pct(row['c_loan_amount'])}，{narrative.position(row['c_loan_amount'], row['time_progress'])}）"
 
@@ -153,21 +159,21 @@ def _districts_paragraphs(districts: pd.DataFrame) -> tuple[list[str], list[str]
         f"从各区县看，{int(counts.get(AHEAD, 0))}个区县达到或超过序时进度，"
         f"{int(counts.get(SLIGHTLY_BEHIND, 0))}个区县略滞后，{int(counts.get(BEHIND, 0))}个区县滞后。"
         "按年度目标完成率排名，依次为"
-        + "、".join(f"{r['name']}（{formats.pct(r['c_loan_amount'])}）" for r in with_target.to_dict("records"))
+        + "、".join(f"{r['name']}（{formats.pct(r['c_loan_amount'])}）" for r in _records(with_target))
         + "。"
     )
     texts = [text]
     ahead = with_target[with_target["status"] == AHEAD]
     if len(ahead):
-        texts.append("进度领先的区县：" + "、".join(_gap(r) for r in ahead.to_dict("records")) + "。")
+        texts.append("进度领先的区县：" + "、".join(_gap(r) for r in _records(ahead)) + "。")
     short = with_target[with_target["status"].isin([SLIGHTLY_BEHIND, BEHIND])]
     if len(short):
-        texts.append("进度落后于序时进度的区县：" + "、".join(_gap(r) for r in short.to_dict("records")) + "。")
+        texts.append("进度落后于序时进度的区县：" + "、".join(_gap(r) for r in _records(short)) + "。")
     without = districts[districts["status"].isna()]
     if len(without):
         texts.append(f"{'、'.join(without['name'])}尚未设定年度目标，未参与排名。")
     behind = with_target[with_target["status"] == BEHIND]
-    lagging = [f"{r['name']}（{formats.pct(r['c_loan_amount'])}）" for r in behind.to_dict("records")]
+    lagging = [f"{r['name']}（{formats.pct(r['c_loan_amount'])}）" for r in _records(behind)]
     return texts, lagging
 
 
@@ -186,7 +192,7 @@ def attention(districts: pd.DataFrame, banks: pd.DataFrame, first_time_banks: li
     lending = banks[banks["amount"] > 0]["bank"].tolist()
     with_first = set(first_time_banks)
     return Attention(
-        [_gap(r) for r in behind.to_dict("records")],
+        [_gap(r) for r in _records(behind)],
         districts[districts["loan_amount"] <= 0]["name"].tolist(),
         [bank for bank in lending if bank not in with_first],
     )
@@ -268,7 +274,7 @@ def build(
             "从金融机构看，"
             + "、".join(
                 f"{r['bank']}（{r['amount'] / YI:.2f}亿元，占{formats.pct(r['share'])}）"
-                for r in lead.to_dict("records")
+                for r in lead[["bank", "amount", "share"]].to_dict("records")
             )
             + f"发放金额居前，共有{int((banks['amount'] > 0).sum())}家银行开展知识产权质押融资业务。"
         )

@@ -6,10 +6,10 @@ when its first loan (first pledge) of year Y came on or before D; likewise each 
 or trademark number, by type. Rows with a NULL district are
 the city level, where an enterprise borrowing in two districts counts once.
 
-Two more make a national-size window cheap to sum (1M loans, 3,000 districts): `daily_firsts`
-counts those first dates per day (a window's distinct count is the sum of its days), and
-`daily_loans` holds the loans and amount per day. Both are in day order, so a window reads only
-the row groups of its days."""
+Three more make a national-size window cheap to sum (1M loans, 3,000 districts): `daily_firsts`
+counts those first dates per day (a window's distinct count is the sum of its days),
+`bank_firsts` likewise each bank's enterprises, and `daily_loans` holds the loans and amount per
+day. They are in day order, so a window reads only the row groups of its days."""
 
 from __future__ import annotations
 
@@ -22,6 +22,12 @@ _DERIVED = {
         district_code  VARCHAR,           -- NULL: the city level
         counted        VARCHAR NOT NULL,  -- first_date / first_flag_date (enterprises) or an ip_type
         n              BIGINT NOT NULL    -- how many had their first of the year that day
+    )""",
+    "bank_firsts": """CREATE TABLE IF NOT EXISTS bank_firsts (
+        day            DATE NOT NULL,
+        district_code  VARCHAR,           -- NULL: the city level
+        bank           VARCHAR NOT NULL,
+        n              BIGINT NOT NULL    -- enterprises whose first loan of the year from the bank came that day
     )""",
     "daily_loans": """CREATE TABLE IF NOT EXISTS daily_loans (
         day            DATE NOT NULL,
@@ -58,6 +64,12 @@ _REFRESH = [
            UNION ALL
            SELECT first_date, district_code, ip_type, count(*) FROM pledged_firsts GROUP BY ALL
        ) ORDER BY ALL""",
+    "DELETE FROM bank_firsts",
+    """INSERT INTO bank_firsts
+       SELECT first_date, district_code, bank, count(*) FROM (
+           SELECT district_code, bank, min(loan_date) AS first_date FROM v_loans
+           GROUP BY GROUPING SETS ((year(loan_date), district_code, bank, uscc), (year(loan_date), bank, uscc))
+       ) GROUP BY ALL ORDER BY ALL""",
     "DELETE FROM daily_loans",
     """INSERT INTO daily_loans
        SELECT loan_date, district_code, count(*), sum(amount_yuan) FROM v_loans

@@ -11,7 +11,7 @@
 - districts: no current loan lies in a district outside the current district list;
 - 增量扩面: every roster, event, attendee, demand and push row belongs to a batch of its kind, and
   the merged roster (v_roster) lists an enterprise once;
-- rollups: enterprises, enterprise_firsts, pledged_firsts, daily_firsts and daily_loans
+- rollups: enterprises, enterprise_firsts, pledged_firsts, daily_firsts, bank_firsts and daily_loans
   (pledge/rollups.py) equal a recount
   from the current loans, both ways (a missing row and a stale row are both named);
 - figures, for every year with loans (as of its middle loan date, so that the window leaves
@@ -282,6 +282,15 @@ RECOUNTS = {
            WHERE first_flag_date IS NOT NULL GROUP BY 1, 2
            UNION ALL
            SELECT first_date, district_code, ip_type, count(*) FROM pledged_firsts GROUP BY 1, 2, 3""",
+    ),
+    "bank_firsts": (
+        "SELECT day, district_code, bank, n FROM bank_firsts",
+        """WITH firsts AS (
+               SELECT district_code, min(loan_date) AS day, bank FROM v_loans
+               GROUP BY year(loan_date), district_code, bank, uscc
+               UNION ALL
+               SELECT NULL, min(loan_date), bank FROM v_loans GROUP BY year(loan_date), bank, uscc)
+           SELECT day, district_code, bank, count(*) FROM firsts GROUP BY 1, 2, 3""",
     ),
     "daily_loans": (
         "SELECT day, district_code, loans, amount_yuan FROM daily_loans",

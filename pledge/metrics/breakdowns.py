@@ -48,22 +48,32 @@ def bank_breakdown(
     return con.execute(
         """
         WITH l AS (
-            SELECT bank, uscc, amount_yuan, year(loan_date) = $year AS this_year
+            SELECT bank, amount_yuan, year(loan_date) = $year AS this_year
             FROM v_loans
             WHERE ($district IS NULL OR district_code = $district)
               AND (loan_date BETWEEN make_date($year, 1, 1) AND $as_of
                    OR loan_date BETWEEN make_date($year - 1, 1, 1) AND $prev_as_of)
+        ),
+        sums AS (
+            SELECT bank,
+                   coalesce(sum(amount_yuan) FILTER (WHERE this_year), 0)::DOUBLE AS amount,
+                   count(*) FILTER (WHERE this_year) AS loans,
+                   coalesce(sum(amount_yuan) FILTER (WHERE NOT this_year), 0)::DOUBLE AS prev_amount
+            FROM l GROUP BY bank
+        ),
+        -- distinct enterprises: how many had their first loan of the year from the bank on each
+        -- day of the window (pledge/rollups.py), in the district or (NULL) the city
+        firms AS (
+            SELECT bank, sum(n)::BIGINT AS enterprises FROM bank_firsts
+            WHERE day BETWEEN make_date($year, 1, 1) AND $as_of AND district_code IS NOT DISTINCT FROM $district
+            GROUP BY bank
         )
-        SELECT bank,
-               coalesce(sum(amount_yuan) FILTER (WHERE this_year), 0)::DOUBLE AS amount,
-               count(*) FILTER (WHERE this_year) AS loans,
-               count(DISTINCT uscc) FILTER (WHERE this_year) AS enterprises,
-               coalesce(sum(amount_yuan) FILTER (WHERE NOT this_year), 0)::DOUBLE AS prev_amount,
-               amount / nullif(sum(amount) OVER (), 0) AS share,
-               amount / nullif(prev_amount, 0) - 1 AS yoy
-        FROM l GROUP BY bank
-        HAVING amount > 0 OR prev_amount > 0
-        ORDER BY amount DESC, bank
+        SELECT s.bank, s.amount, s.loans, coalesce(f.enterprises, 0) AS enterprises, s.prev_amount,
+               s.amount / nullif(sum(s.amount) OVER (), 0) AS share,
+               s.amount / nullif(s.prev_amount, 0) - 1 AS yoy
+        FROM sums s LEFT JOIN firms f USING (bank)
+        WHERE s.amount > 0 OR s.prev_amount > 0
+        ORDER BY s.amount DESC, s.bank
         """,
         {"year": year, "as_of": as_of, "prev_as_of": periods.same_day_last_year(as_of), "district": district},
     ).df()
@@ -119,24 +129,23 @@ def patents_by_type(
     ).df()
 
 
-_FIRST_TIME_SQL = """
-    SELECT l.uscc, e.name, d.name AS district, min(l.loan_date) AS first_loan_date,
-           sum(l.amount_yuan)::DOUBLE AS amount, string_agg(DISTINCT l.bank, '、') AS banks
-    FROM v_loans l JOIN enterprises e USING (uscc) LEFT JOIN v_districts d ON d.code = l.district_code
-    WHERE l.first_loan AND l.loan_date BETWEEN make_date($year, 1, 1) AND $as_of
-      AND ($district IS NULL OR l.district_code = $district)
-    GROUP BY l.uscc, e.name, d.name
-"""
-_FIRST_TIME_ORDER = "ORDER BY first_loan_date DESC, uscc"
-
-
 def first_time_borrowers(
     con: duckdb.DuckDBPyConnection, year: int, as_of: dt.date, district: str | None = None
 ) -> pd.DataFrame:
-    """Enterprises with a 首贷 loan in the window: when, how much, from which bank. The whole
-    list (for the downloads and the bulletin's files); pages show first_time_page."""
+    """Enterprises with a 首贷 loan in the window, one row per enterprise and district it had one
+    in: when, how much, from which bank. The whole list (the downloads, the bulletin's files);
+    pages show first_time_page."""
     return con.execute(
-        f"SELECT * FROM ({_FIRST_TIME_SQL}) {_FIRST_TIME_ORDER}", {"year": year, "as_of": as_of, "district": district}
+        """
+        SELECT l.uscc, e.name, d.name AS district, min(l.loan_date) AS first_loan_date,
+               sum(l.amount_yuan)::DOUBLE AS amount, string_agg(DISTINCT l.bank, '、' ORDER BY l.bank) AS banks
+        FROM v_loans l JOIN enterprises e USING (uscc) LEFT JOIN v_districts d ON d.code = l.district_code
+        WHERE l.first_loan AND l.loan_date BETWEEN make_date($year, 1, 1) AND $as_of
+          AND ($district IS NULL OR l.district_code = $district)
+        GROUP BY l.uscc, e.name, d.name
+        ORDER BY first_loan_date DESC, l.uscc, district
+        """,
+        {"year": year, "as_of": as_of, "district": district},
     ).df()
 
 
@@ -150,14 +159,42 @@ def first_time_page(
 ) -> dict:
     """One page of first_time_borrowers, pages counted from 1: {'rows', 'total' (how many the
     whole list holds), 'page' (the page given; the first when the list has become shorter)}. A
-    national list runs to thousands, more than a screen shows."""
-    params = {"year": year, "as_of": as_of, "district": district}
+    national list runs to thousands, more than a screen shows: the rollup gives the list's order
+    and length, and only the page's loans are summed."""
 
     def read(page: int) -> pd.DataFrame:
         return con.execute(
-            f"""SELECT *, count(*) OVER () AS total FROM ({_FIRST_TIME_SQL})
-                {_FIRST_TIME_ORDER} LIMIT $size OFFSET $offset""",
-            {**params, "size": size, "offset": (page - 1) * size},
+            """
+            WITH listed AS (  -- each enterprise and district with a 首贷 loan in the window (pledge/rollups.py)
+                SELECT uscc, district_code, first_flag_date AS first_loan_date
+                FROM enterprise_firsts
+                WHERE year = $year AND district_code IS NOT NULL AND first_flag_date <= $as_of
+                  AND ($district IS NULL OR district_code = $district)
+            ),
+            shown AS (
+                SELECT l.*, d.name AS district, count(*) OVER () AS total
+                FROM listed l LEFT JOIN v_districts d ON d.code = l.district_code
+                ORDER BY first_loan_date DESC, uscc, district LIMIT $size OFFSET $offset
+            ),
+            sums AS (  -- the 首贷 loans of the enterprises shown
+                SELECT l.uscc, l.district_code, sum(l.amount_yuan)::DOUBLE AS amount,
+                       string_agg(DISTINCT l.bank, '、' ORDER BY l.bank) AS banks
+                FROM v_loans l SEMI JOIN shown s ON s.uscc = l.uscc AND s.district_code = l.district_code
+                WHERE l.first_loan AND l.loan_date BETWEEN make_date($year, 1, 1) AND $as_of
+                GROUP BY l.uscc, l.district_code
+            )
+            SELECT s.uscc, e.name, s.district, s.first_loan_date, m.amount, m.banks, s.total
+            FROM shown s JOIN enterprises e USING (uscc)
+            JOIN sums m ON m.uscc = s.uscc AND m.district_code = s.district_code
+            ORDER BY s.first_loan_date DESC, s.uscc, s.district
+            """,
+            {
+                "year": year,
+                "as_of": as_of,
+                "district": district,
+                "size": size,
+                "offset": (page - 1) * size,
+            },
         ).df()
 
     page = max(page, 1)
