@@ -52,5 +52,5 @@ with right:
     widgets.table(table, {"融资额(亿元)": "{:.2f}", "上年同期(亿元)": "{:.2f}", "占比": "{:.1f}%", "同比": "{:+.1f}%"})
     widgets.xlsx_download({"银行": table}, f"{year}年各银行质押融资_截至{as_of:%Y%m%d}.xlsx", "下载（Excel）")
 
-by_district = query(metrics.bank_by_district, year, as_of)
+by_district = query(metrics.bank_by_district, year, as_of, edge=charts.EDGE)  # what the chart shows
 widgets.chart(charts.stacked_bank_district(by_district, year, as_of, scope_name))

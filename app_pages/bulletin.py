@@ -9,8 +9,9 @@ import streamlit as st
 from pledge import bulletin, issuing, metrics, render
 from pledge.text import md
 from ui import bulletin_issue, session, sidebar, widgets
-from ui.data import query
+from ui.data import later, query
 
+ANNEX_ROWS = 50  # first-time borrowers shown on the page
 period = sidebar.render()
 st.title("月度通报")
 if period is None:
@@ -44,7 +45,9 @@ elif kind == bulletin.QUARTERLY:
     )
 else:
     month = 12
-report = query(bulletin.build, period.year, month, kind)
+# The page shows the first ANNEX_ROWS first-time borrowers of a national list; the files carry
+# the whole bulletin, built when asked for.
+report = query(bulletin.build, period.year, month, kind, annex_rows=ANNEX_ROWS)
 user = session.current_user()
 can_issue = user is not None and user.can("analyst")
 head = query(issuing.letterhead)
@@ -62,6 +65,13 @@ requirements = right.text_area(
     key=f"bulletin_requirements_{kind}_{period.year}_{month}",
 )
 report = report.edited(problems, requirements)
+whole_later = later(bulletin.build, period.year, month, kind)
+
+
+def whole() -> bulletin.Bulletin:
+    """The bulletin with its whole annex and the analyst's text: what the files carry."""
+    return whole_later().edited(problems, requirements)
+
 
 with st.container(border=True):
     st.markdown(f"<h3 style='text-align:center'>{md(report.title)}</h3>", unsafe_allow_html=True)
@@ -89,8 +99,10 @@ with st.container(border=True):
         st.markdown("质押融资额前10位企业")
         widgets.table(bulletin.shown(report.enterprises))
     with right:
-        st.markdown(f"首贷企业名单（{len(report.first_time)}家）")
+        st.markdown(f"首贷企业名单（{report.first_time_count:,}家）")
         widgets.table(bulletin.shown(report.first_time), height=min(400, 40 + 35 * max(1, len(report.first_time))))
+        if report.first_time_count > len(report.first_time):
+            st.caption(f"显示前{len(report.first_time)}家，完整名单见下载的Excel和Word通报")
     st.markdown(f"**附件4　{bulletin.ATTACHMENTS['charts']}**")
     for name, fig in report.charts.items():
         widgets.chart(fig, key=f"bulletin_chart_{name}")  # the PNG is named after its title and date
@@ -99,7 +111,7 @@ st.subheader("下载")
 left, middle, right = st.columns(3)
 left.download_button(
     "通报表格（Excel）",
-    bulletin.to_xlsx(report),
+    lambda: bulletin.to_xlsx(whole()),
     f"{report.file_stem}.xlsx",
     icon=":material/table:",
     key="bulletin_xlsx",
@@ -108,7 +120,7 @@ needs = render.missing()
 if needs:  # this server cannot draw charts: the Word file comes without them, and says so
     middle.download_button(
         "通报（Word，不含图表）",
-        bulletin.to_docx(report, head=head),
+        lambda: bulletin.to_docx(whole(), head=head),
         f"{report.file_stem}.docx",
         icon=":material/description:",
         key="bulletin_docx_plain",
@@ -117,7 +129,7 @@ if needs:  # this server cannot draw charts: the Word file comes without them, a
 else:
     if middle.button("生成Word通报（含图表）", icon=":material/description:", key="bulletin_make_docx"):
         with st.spinner("正在生成图表……"):
-            st.session_state["bulletin_docx_made"] = (report.file_stem, bulletin.word(report, head))
+            st.session_state["bulletin_docx_made"] = (report.file_stem, bulletin.word(whole(), head))
     made = st.session_state.get("bulletin_docx_made")
     if made and made[0] == report.file_stem:
         word = made[1]
@@ -138,6 +150,6 @@ else:
                     st.download_button(name, data, f"{made[0]}_{name}.png", mime="image/png", key=f"png_{name}")
 
 st.caption("以上Word文件为草稿（文号期号空白）。签发后编号、存档，可随时下载当时发出的原件。")
-bulletin_issue.issue_panel(report, head, user if can_issue else None)
+bulletin_issue.issue_panel(report, whole, head, user if can_issue else None)
 bulletin_issue.letterhead_panel(head, user)
 bulletin_issue.issued_list()

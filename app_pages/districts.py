@@ -62,7 +62,7 @@ widgets.table(
 )
 widgets.xlsx_download({"区县排名": table}, f"{year}年区县质押融资排名_截至{as_of:%Y%m%d}.xlsx", "下载排名表（Excel）")
 
-matrix = query(metrics.district_month_matrix, year, as_of)
+matrix = query(metrics.district_month_matrix, year, as_of, edge=charts.EDGE)  # what the heat map shows
 widgets.chart(charts.district_month_heatmap(matrix, year, as_of, scope_name))
 
 st.divider()

@@ -10,7 +10,7 @@ from etl.normalise import SOLE_TRADER_PREFIX
 from pledge import charts, formats, metrics
 from pledge.text import md
 from ui import session, sidebar, widgets
-from ui.data import query
+from ui.data import later, query
 
 period = sidebar.render()
 st.title("企业")
@@ -19,6 +19,8 @@ if period is None:
     st.stop()
 year, as_of = period.year, period.as_of
 WAN = 10_000
+PAGE_SIZE = 50  # first-time borrowers per page
+FIRST_PAGE = "first_time_page"  # the page number box
 
 search = st.text_input(
     "查找企业", placeholder="输入企业名称中的字词，或统一社会信用代码的开头", key="enterprise_search"
@@ -111,27 +113,31 @@ with left:
             )
         )
 with right:
-    first = query(metrics.first_time_borrowers, year, as_of)
-    st.markdown(f"**{year}年首贷企业（{formats.count(len(first), '家')}）**")
-    if first.empty:
+    # A national list runs to thousands: the page shows one page of it, the download has all.
+    first = query(metrics.first_time_page, year, as_of, widgets.current_page(FIRST_PAGE), PAGE_SIZE)
+    rows = first["rows"]
+    st.markdown(f"**{year}年首贷企业（{formats.count(first['total'], '家')}）**")
+    if rows.empty:
         widgets.empty("本期没有首贷企业。")
     else:
         widgets.table(
             pd.DataFrame(
                 {
-                    "企业名称": first["name"],
-                    "所属区县": first["district"],
-                    "首贷日期": pd.to_datetime(first["first_loan_date"]).dt.date,
-                    "融资额(万元)": first["amount"] / WAN,
-                    "贷款银行": first["banks"],
+                    "企业名称": rows["name"],
+                    "所属区县": rows["district"],
+                    "首贷日期": pd.to_datetime(rows["first_loan_date"]).dt.date,
+                    "融资额(万元)": rows["amount"] / WAN,
+                    "贷款银行": rows["banks"],
                 }
             ),
             {"融资额(万元)": "{:,.2f}"},
             height=520,
         )
+        widgets.pager(first, PAGE_SIZE, FIRST_PAGE)
+        whole = later(metrics.first_time_borrowers, year, as_of)
         widgets.xlsx_download(
-            {
-                "首贷企业": first.rename(
+            lambda: {
+                "首贷企业": whole().rename(
                     columns={
                         "uscc": "统一社会信用代码",
                         "name": "企业名称",

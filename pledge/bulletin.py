@@ -78,12 +78,17 @@ class Bulletin:
     lagging: list[str]
     enterprises: pd.DataFrame
     banks: pd.DataFrame
-    first_time: pd.DataFrame
+    first_time: pd.DataFrame  # the whole list, or its first rows when built with annex_rows
     charts: dict[str, go.Figure] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)  # 存在问题, prefilled from the data, edited on the page
     requirements: list[str] = field(default_factory=list)  # 下步工作要求, likewise
 
     kind: str = MONTHLY
+    first_time_total: int | None = None  # how many first-time borrowers in all (None: len(first_time))
+
+    @property
+    def first_time_count(self) -> int:
+        return len(self.first_time) if self.first_time_total is None else self.first_time_total
 
     @property
     def file_stem(self) -> str:
@@ -134,6 +139,12 @@ def _headline(city: pd.Series, tp: float, as_of: dt.date) -> str:
     return text
 
 
+def _records(districts: pd.DataFrame) -> list[dict]:
+    """The districts' name, completion and time progress, a dict per row: the text of thousands
+    of districts is written without building a Series per row (iterrows)."""
+    return districts[["name", "c_loan_amount", "time_progress"]].to_dict("records")
+
+
 def _gap(row: pd.Series) -> str:
     return f"{row['name']}（{formats.pct(row['c_loan_amount'])}，{narrative.position(row['c_loan_amount'], row['time_progress'])}）"
 
@@ -148,21 +159,21 @@ def _districts_paragraphs(districts: pd.DataFrame) -> tuple[list[str], list[str]
         f"从各区县看，{int(counts.get(AHEAD, 0))}个区县达到或超过序时进度，"
         f"{int(counts.get(SLIGHTLY_BEHIND, 0))}个区县略滞后，{int(counts.get(BEHIND, 0))}个区县滞后。"
         "按年度目标完成率排名，依次为"
-        + "、".join(f"{r['name']}（{formats.pct(r['c_loan_amount'])}）" for _, r in with_target.iterrows())
+        + "、".join(f"{r['name']}（{formats.pct(r['c_loan_amount'])}）" for r in _records(with_target))
         + "。"
     )
     texts = [text]
     ahead = with_target[with_target["status"] == AHEAD]
     if len(ahead):
-        texts.append("进度领先的区县：" + "、".join(_gap(r) for _, r in ahead.iterrows()) + "。")
+        texts.append("进度领先的区县：" + "、".join(_gap(r) for r in _records(ahead)) + "。")
     short = with_target[with_target["status"].isin([SLIGHTLY_BEHIND, BEHIND])]
     if len(short):
-        texts.append("进度落后于序时进度的区县：" + "、".join(_gap(r) for _, r in short.iterrows()) + "。")
+        texts.append("进度落后于序时进度的区县：" + "、".join(_gap(r) for r in _records(short)) + "。")
     without = districts[districts["status"].isna()]
     if len(without):
         texts.append(f"{'、'.join(without['name'])}尚未设定年度目标，未参与排名。")
     behind = with_target[with_target["status"] == BEHIND]
-    lagging = [f"{r['name']}（{formats.pct(r['c_loan_amount'])}）" for _, r in behind.iterrows()]
+    lagging = [f"{r['name']}（{formats.pct(r['c_loan_amount'])}）" for r in _records(behind)]
     return texts, lagging
 
 
@@ -175,12 +186,13 @@ class Attention:
     banks_without_first_time: list[str]  # banks that lent this year but to no first-time borrower
 
 
-def attention(districts: pd.DataFrame, banks: pd.DataFrame, first: pd.DataFrame) -> Attention:
+def attention(districts: pd.DataFrame, banks: pd.DataFrame, first_time_banks: list[str]) -> Attention:
+    """`first_time_banks`: the banks that lent to a first-time borrower in the window."""
     behind = districts[districts["status"] == BEHIND]
     lending = banks[banks["amount"] > 0]["bank"].tolist()
-    with_first = {name for value in first["banks"].dropna() for name in str(value).split("、")}
+    with_first = set(first_time_banks)
     return Attention(
-        [_gap(r) for _, r in behind.iterrows()],
+        [_gap(r) for r in _records(behind)],
         districts[districts["loan_amount"] <= 0]["name"].tolist(),
         [bank for bank in lending if bank not in with_first],
     )
@@ -218,9 +230,13 @@ def requirements(found: Attention) -> list[str]:
     return [f"（{ORDINALS[i]}）{text}" for i, text in enumerate(items)]
 
 
-def build(con: duckdb.DuckDBPyConnection, year: int, month: int, kind: str = MONTHLY) -> Bulletin:
+def build(
+    con: duckdb.DuckDBPyConnection, year: int, month: int, kind: str = MONTHLY, annex_rows: int | None = None
+) -> Bulletin:
     """The bulletin of a month; with kind QUARTERLY, of the quarter ending in `month`; with
-    ANNUAL, of the year (`month` is then 12)."""
+    ANNUAL, of the year (`month` is then 12). With `annex_rows`, the first-time borrowers' annex
+    holds only its first rows (what the page shows of a national list; first_time_total says how
+    many in all): the files are made from a bulletin built without it."""
     if kind == QUARTERLY and month % 3:
         raise ValueError(f"季度通报的月份应为季末月份：{month}")
     if kind == ANNUAL:
@@ -235,7 +251,12 @@ def build(con: duckdb.DuckDBPyConnection, year: int, month: int, kind: str = MON
     this_month = series[series["month"] == month].iloc[0]
     top = metrics.top_enterprises(con, year, as_of, 10)
     banks = metrics.bank_breakdown(con, year, as_of)
-    first = metrics.first_time_borrowers(con, year, as_of)
+    if annex_rows is None:
+        first = metrics.first_time_borrowers(con, year, as_of)
+        first_total = len(first)
+    else:
+        paged = metrics.first_time_page(con, year, as_of, 1, annex_rows)
+        first, first_total = paged["rows"], paged["total"]
 
     if kind == MONTHLY:
         added = f"{month}月当月，全市新增知识产权质押融资{this_month['amount'] / YI:.2f}亿元，{int(this_month['loans'])}笔。"
@@ -259,12 +280,13 @@ def build(con: duckdb.DuckDBPyConnection, year: int, month: int, kind: str = MON
         institutions.append(
             "从金融机构看，"
             + "、".join(
-                f"{r['bank']}（{r['amount'] / YI:.2f}亿元，占{formats.pct(r['share'])}）" for _, r in lead.iterrows()
+                f"{r['bank']}（{r['amount'] / YI:.2f}亿元，占{formats.pct(r['share'])}）"
+                for r in lead[["bank", "amount", "share"]].to_dict("records")
             )
             + f"发放金额居前，共有{int((banks['amount'] > 0).sum())}家银行开展知识产权质押融资业务。"
         )
-    institutions.append(f"今年以来全市首贷企业{len(first)}家，名单见附件3。")
-    found = attention(districts, banks, first)
+    institutions.append(f"今年以来全市首贷企业{first_total}家，名单见附件3。")
+    found = attention(districts, banks, metrics.first_time_banks(con, year, as_of))
 
     ranking_table = pd.DataFrame(
         {
@@ -322,7 +344,7 @@ def build(con: duckdb.DuckDBPyConnection, year: int, month: int, kind: str = MON
             scope=charts.CITY_NAME,
         ),
         "分月热力": charts.district_month_heatmap(
-            metrics.district_month_matrix(con, year, as_of), year, as_of, charts.CITY_NAME
+            metrics.district_month_matrix(con, year, as_of, edge=charts.EDGE), year, as_of, charts.CITY_NAME
         ),
     }
     return Bulletin(
@@ -342,6 +364,7 @@ def build(con: duckdb.DuckDBPyConnection, year: int, month: int, kind: str = MON
         problems(found),
         requirements(found),
         kind,
+        first_total,
     )
 
 

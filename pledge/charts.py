@@ -68,15 +68,21 @@ def value_label(value: float, digits: int = 2) -> str:
     return f"{value:,.{digits}f}"
 
 
-def ends(frame: pd.DataFrame, what: str = "个", edge: int = EDGE) -> tuple[pd.DataFrame, str | None]:
-    """The first and last `edge` rows of a ranked frame, and the note saying so; short frames whole."""
-    if len(frame) <= 2 * edge:
+def ends(
+    frame: pd.DataFrame, what: str = "个", edge: int | None = None, total: int | None = None
+) -> tuple[pd.DataFrame, str | None]:
+    """The first and last `edge` (EDGE) rows of a ranked frame, and the note saying so; short
+    frames whole. `total`: the length of the whole list when the frame holds only its ends."""
+    edge = EDGE if edge is None else edge
+    total = max(total or 0, len(frame))
+    if total <= 2 * edge:
         return frame, None
-    shown = pd.concat([frame.head(edge), frame.tail(edge)])
-    return shown, f"共{len(frame):,}{what}，显示前{edge}名和后{edge}名，其余{len(frame) - 2 * edge:,}{what}从略"
+    shown = pd.concat([frame.head(edge), frame.tail(edge)]) if len(frame) > 2 * edge else frame
+    return shown, f"共{total:,}{what}，显示前{edge}名和后{edge}名，其余{total - 2 * edge:,}{what}从略"
 
 
-def gap_label(total: int, edge: int = EDGE) -> str:
+def gap_label(total: int, edge: int | None = None) -> str:
+    edge = EDGE if edge is None else edge
     return f"…其余{total - 2 * edge:,}个从略…"
 
 
@@ -247,13 +253,15 @@ def completion_ranking(
 
 
 def district_month_heatmap(matrix: pd.DataFrame, year: int, as_of: dt.date, scope: str) -> go.Figure:
-    """District × month amounts; more than 2 × EDGE districts show the largest and smallest EDGE."""
+    """District × month amounts; more than 2 × EDGE districts show the largest and smallest EDGE
+    (ties in list order). The matrix may hold only those (metrics.district_month_matrix with
+    edge=EDGE): its `districts` column then says how many there are."""
     table = matrix.pivot_table(index=["sort_order", "district"], columns="month", values="amount", aggfunc="sum")
     table = table.sort_index(level=0)
-    total = len(table)
+    total = int(matrix["districts"].iloc[0]) if "districts" in matrix and len(matrix) else len(table)
     note = None
     if total > 2 * EDGE:
-        table = table.loc[table.sum(axis=1).sort_values(ascending=False).index]
+        table = table.loc[table.sum(axis=1).sort_values(ascending=False, kind="stable").index]
         table, _ = ends(table, "个区县")
         note = f"共{total:,}个区县，显示融资额前{EDGE}名和后{EDGE}名，其余{total - 2 * EDGE:,}个从略"
     names = [wrap(n) for n in table.index.get_level_values("district")]
@@ -356,17 +364,24 @@ def horizontal_bars(
 def stacked_bank_district(frame: pd.DataFrame, year: int, as_of: dt.date, scope: str) -> go.Figure:
     """Each district's amount by bank as horizontal stacked bars (district names are never cut),
     largest district on top; the MAX_BANKS largest banks, the rest as 其他银行; a long district
-    list shows its first and last EDGE by amount."""
+    list shows its first and last EDGE by amount (ties by name). The frame may hold only those
+    (metrics.bank_by_district with edge=EDGE): its `districts` and `bank_amount` columns then give
+    the count and the banks' order over every district."""
     totals = frame.groupby("district")["amount"].sum()
-    totals = totals[totals > 0].sort_values(ascending=False)
-    count = len(totals)
-    shown_totals, note = ends(totals.to_frame(), "个区县")
+    totals = totals[totals > 0].sort_values(ascending=False, kind="stable")
+    count = int(frame["districts"].iloc[0]) if "districts" in frame and len(frame) else len(totals)
+    shown_totals, note = ends(totals.to_frame(), "个区县", total=count)
     districts = list(shown_totals.index)
     names = [wrap(d) for d in districts]
     gap = gap_label(count) if note else None
     if gap:
         names.insert(EDGE, gap)
-    order = list(frame.groupby("bank")["amount"].sum().sort_values(ascending=False).index)
+    by_bank = (
+        frame.groupby("bank")["bank_amount"].first()
+        if "bank_amount" in frame
+        else frame.groupby("bank")["amount"].sum()
+    )
+    order = list(by_bank.sort_values(ascending=False).index)
     banks, rest = order[:MAX_BANKS], order[MAX_BANKS:]
     segments = [(plotly(bank), frame[frame["bank"] == bank]) for bank in banks]
     if rest:

@@ -48,7 +48,10 @@ def overview_sentence(progress: pd.DataFrame, year: int, as_of: dt.date) -> str:
     slightly = districts[districts["status"] == SLIGHTLY_BEHIND]
     parts = [head]
     if len(behind):
-        names = "、".join(f"{r['name']}（{formats.pct(r['c_loan_amount'])}）" for _, r in behind.iterrows())
+        names = "、".join(
+            f"{r['name']}（{formats.pct(r['c_loan_amount'])}）"
+            for r in behind[["name", "c_loan_amount"]].to_dict("records")
+        )
         parts.append(f"{len(behind)}个区县滞后：{names}")
     if len(slightly):
         parts.append(f"{len(slightly)}个区县略滞后：" + "、".join(slightly["name"]))

@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 from filelock import FileLock, Timeout
 
-from pledge import schema, settings
+from pledge import rollups, schema, settings
 from pledge.sql import fetch_one
 
 log = logging.getLogger(__name__)
@@ -269,6 +269,7 @@ class Store:
             try:
                 schema.upgrade(con)
                 con.execute("BEGIN")
+                rollups.ensure(con)  # derived tables added since the file was last written
                 try:
                     yield con
                 except BaseException:
@@ -402,7 +403,7 @@ class Store:
             raise StoreUnreadable(self.path, "数据库文件不存在，但有它的备份：文件可能被误删或磁盘未挂载")
         if self.exists():
             with self.read() as con:
-                if schema.current_version(con) == schema.SCHEMA_VERSION:
+                if schema.current_version(con) == schema.SCHEMA_VERSION and not rollups.missing(con):
                     return
         with self.write():
             pass

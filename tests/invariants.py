@@ -11,7 +11,8 @@
 - districts: no current loan lies in a district outside the current district list;
 - 增量扩面: every roster, event, attendee, demand and push row belongs to a batch of its kind, and
   the merged roster (v_roster) lists an enterprise once;
-- rollups: enterprises, enterprise_firsts and pledged_firsts (pledge/rollups.py) equal a recount
+- rollups: enterprises, enterprise_firsts, pledged_firsts, daily_firsts, bank_firsts and daily_loans
+  (pledge/rollups.py) equal a recount
   from the current loans, both ways (a missing row and a stale row are both named);
 - figures, for every year with loans (as of its middle loan date, so that the window leaves
   some loans out) and every year with targets only (as of 31 December):
@@ -271,6 +272,31 @@ RECOUNTS = {
            SELECT year, district_code, ip_type, ip_no, min(loan_date) FROM pledged GROUP BY 1, 2, 3, 4
            UNION ALL
            SELECT year, NULL, ip_type, ip_no, min(loan_date) FROM pledged GROUP BY 1, 3, 4""",
+    ),
+    "daily_firsts": (
+        "SELECT day, district_code, counted, n FROM daily_firsts",
+        # from the two rollups above, themselves checked against the loans
+        """SELECT first_date, district_code, 'first_date', count(*) FROM enterprise_firsts GROUP BY 1, 2
+           UNION ALL
+           SELECT first_flag_date, district_code, 'first_flag_date', count(*) FROM enterprise_firsts
+           WHERE first_flag_date IS NOT NULL GROUP BY 1, 2
+           UNION ALL
+           SELECT first_date, district_code, ip_type, count(*) FROM pledged_firsts GROUP BY 1, 2, 3""",
+    ),
+    "bank_firsts": (
+        "SELECT day, district_code, bank, n FROM bank_firsts",
+        """WITH firsts AS (
+               SELECT district_code, min(loan_date) AS day, bank FROM v_loans
+               GROUP BY year(loan_date), district_code, bank, uscc
+               UNION ALL
+               SELECT NULL, min(loan_date), bank FROM v_loans GROUP BY year(loan_date), bank, uscc)
+           SELECT day, district_code, bank, count(*) FROM firsts GROUP BY 1, 2, 3""",
+    ),
+    "daily_loans": (
+        "SELECT day, district_code, loans, amount_yuan FROM daily_loans",
+        """SELECT loan_date, district_code, count(*), sum(amount_yuan) FROM v_loans GROUP BY 1, 2
+           UNION ALL
+           SELECT loan_date, NULL, count(*), sum(amount_yuan) FROM v_loans GROUP BY 1""",
     ),
 }
 

@@ -87,11 +87,12 @@ def test_a_loan_in_a_district_outside_the_list(city):
             "UPDATE enterprises SET name = '改名前的公司'",
             "enterprises: name or district not of the enterprise's last loan",
         ),
-        # and in the figures: 西山区 pledged one invention in 2025, the rollup now says two
+        # and in the figures: 西山区 pledged one invention in 2025, the rollup the figures sum now says two
         (
-            "INSERT INTO pledged_firsts VALUES (2025, '990102', '发明专利', '201310699744.2', DATE '2025-02-01')",
+            "INSERT INTO daily_firsts VALUES (DATE '2025-02-01', '990102', '发明专利', 1)",
             "西山区 invention_patents 2.0 but the loans give 1.0",
         ),
+        ("UPDATE daily_loans SET loans = loans + 1", "daily_loans: stale row the loans do not give"),
     ],
 )
 def test_a_stale_rollup(city, corrupt, named):

@@ -5,6 +5,7 @@ re-download exactly as sent."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import streamlit as st
 
@@ -15,8 +16,14 @@ from ui.data import query
 from ui.database import store
 
 
-def issue_panel(report: bulletin.Bulletin, head: issuing.Letterhead, user: auth.User | None) -> None:
-    """签发: analysts and admins; the file carries the next 文号 and is archived as made."""
+def issue_panel(
+    report: bulletin.Bulletin,
+    whole: Callable[[], bulletin.Bulletin],
+    head: issuing.Letterhead,
+    user: auth.User | None,
+) -> None:
+    """签发: analysts and admins; the file carries the next 文号 and is archived as made, from
+    `whole()`, the bulletin with its whole annex (the page's `report` may show only its start)."""
     st.subheader("签发")
     today = dt.date.today()
     number = query(issuing.next_number, today.year)
@@ -26,6 +33,7 @@ def issue_panel(report: bulletin.Bulletin, head: issuing.Letterhead, user: auth.
         return
     if st.button("签发并存档", type="primary", icon=":material/approval:", key="bulletin_issue"):
         with st.spinner("正在生成并存档……"):
+            report = whole()
             images, _, failure = bulletin.charts_for(report)
             note = bulletin.CHARTS_FAILED if failure else bulletin.NO_CHARTS
 

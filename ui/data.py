@@ -47,3 +47,13 @@ def query(fn: Callable, *args, **kwargs) -> Any:
     s = store()
     name = f"{fn.__module__}.{fn.__qualname__}"
     return _run(str(s.path), s.data_version(), name, args, tuple(sorted(kwargs.items())), fn)
+
+
+def later(fn: Callable, *args, **kwargs) -> Callable[[], Any]:
+    """query(fn, ...) to be run when called: a download built when clicked (a national list the
+    page shows one page of). The viewer's scope is applied now, since Streamlit runs the click on
+    another thread."""
+    kwargs = scoped_kwargs(fn, kwargs, session.scope())
+    s = store()
+    name, version = f"{fn.__module__}.{fn.__qualname__}", s.data_version()
+    return lambda: _run(str(s.path), version, name, args, tuple(sorted(kwargs.items())), fn)

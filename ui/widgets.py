@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal
 
 import pandas as pd
@@ -57,13 +58,17 @@ def side_by_side(count: int = 2, spec=None):
 
 
 def xlsx_download(
-    sheets: dict[str, pd.DataFrame], file_name: str, label: str = "下载 Excel", key: str | None = None
+    sheets: dict[str, pd.DataFrame] | Callable[[], dict[str, pd.DataFrame]],
+    file_name: str,
+    label: str = "下载 Excel",
+    key: str | None = None,
 ) -> None:
     # Built when clicked (not on every rerun), and so not held in the server's media store, reachable
-    # by its URL, until the user asks for it.
+    # by its URL, until the user asks for it. `sheets` may be a function: a whole national list is
+    # then read only when asked for.
     st.download_button(
         label,
-        data=lambda: xlsx_bytes(sheets),
+        data=lambda: xlsx_bytes(sheets() if callable(sheets) else sheets),
         file_name=file_name,
         icon=":material/download:",
         key=key,
@@ -91,3 +96,22 @@ def table(
             shown[column] = shown[column].astype(object).where(shown[column].notna(), "—")
     styler = shown.style.format(number_formats or {}, na_rep="—")
     st.dataframe(styler, hide_index=True, width="stretch", height=height, column_config=column_config)
+
+
+def current_page(key: str) -> int:
+    """The page of a paged list the reader chose (pager), from 1."""
+    return int(st.session_state.get(key, 1))
+
+
+def pager(paged: dict, size: int, key: str, noun: str = "家") -> None:
+    """Under a table that shows one page of a long list (a metrics result {'rows', 'total',
+    'page'}): which rows of how many, and a page number box when there is more than one page."""
+    total, page = paged["total"], paged["page"]
+    pages = max(1, -(-total // size))
+    if pages == 1:
+        return
+    first = (page - 1) * size + 1
+    st.caption(f"显示第{first:,}—{first + len(paged['rows']) - 1:,}{noun}，共{total:,}{noun}；完整名单请下载")
+    if current_page(key) != page:  # the list became shorter: back to the page shown
+        st.session_state[key] = page
+    st.number_input(f"页码（共{pages:,}页，每页{size}{noun}）", min_value=1, max_value=pages, step=1, key=key)

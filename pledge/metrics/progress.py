@@ -25,8 +25,8 @@ def _columns(template: str, metrics=METRICS, sep: str = ",\n           ") -> str
 _LOAN_METRICS = [m for m in METRICS if m.source == "loans"]
 _FIRM_METRICS = [m for m in METRICS if m.source == "enterprises"]
 _PLEDGED_METRICS = [m for m in METRICS if m.source == "pledged"]
-# A rollup row counts in the window when its first date of the year is on or before the window's end.
-_IN_WINDOW = "CASE WHEN year = $year THEN $end ELSE $prev_end END"
+# Counted from daily_firsts, whose `counted` is the enterprise_firsts column or the pledged ip_type.
+_FIRST_METRICS = _FIRM_METRICS + _PLEDGED_METRICS
 
 TARGETS_SQL = f"""
 -- Targets of districts no longer on the list do not count (nor show).
@@ -55,37 +55,34 @@ WITH scopes AS (
 ),
 -- One scan of the loans serves both windows: this year to the as-of date and the same window
 -- last year; the amount to the end of the previous month (for 较上月) is a filtered sum of it.
+-- Rows are grouped on their own columns (cur: this year's window); the few groups are labelled after.
 loans_in AS (
-    SELECT *, CASE WHEN loan_date >= $start THEN 'cur' ELSE 'prev' END AS w
+    SELECT *, loan_date >= $start AS cur
     FROM v_loans
     WHERE loan_date BETWEEN $start AND $end OR loan_date BETWEEN $prev_start AND $prev_end
 ),
 sums AS (
-    SELECT w, coalesce(district_code, '{CITY}') AS scope,
+    SELECT cur, district_code,
            {_columns("{sql} AS {m}", _LOAN_METRICS)},
-           count(*) FILTER (WHERE amount_yuan <= CASE w WHEN 'prev' THEN $prev_inclusive_threshold
-                                                        ELSE $inclusive_threshold END) AS inclusive_loans,
+           count(*) FILTER (WHERE amount_yuan <= CASE WHEN cur THEN $inclusive_threshold
+                                                      ELSE $prev_inclusive_threshold END) AS inclusive_loans,
            coalesce(sum(amount_yuan) FILTER (WHERE loan_date <= $month_end), 0) AS month_loan_amount
     FROM loans_in
-    GROUP BY GROUPING SETS ((w, district_code), (w))
+    GROUP BY GROUPING SETS ((cur, district_code), (cur))
 ),
--- Distinct enterprises and pledged numbers from the rollups (pledge/rollups.py).
-firms AS (
-    SELECT CASE WHEN year = $year THEN 'cur' ELSE 'prev' END AS w, coalesce(district_code, '{CITY}') AS scope,
-           {_columns("count(*) FILTER (WHERE {sql} <= " + _IN_WINDOW + ") AS {m}", _FIRM_METRICS)}
-    FROM enterprise_firsts WHERE year IN ($year, $year - 1)
+-- Distinct enterprises and pledged numbers from the rollups (pledge/rollups.py): how many had
+-- their first loan (pledge) of the year on each day of either window.
+firsts AS (
+    SELECT day >= $start AS cur, district_code,
+           {_columns("coalesce(sum(n) FILTER (WHERE counted = '{sql}'), 0)::BIGINT AS {m}", _FIRST_METRICS)}
+    FROM daily_firsts
+    WHERE day BETWEEN $start AND $end OR day BETWEEN $prev_start AND $prev_end
     GROUP BY ALL
 ),
-pledged AS (
-    SELECT CASE WHEN year = $year THEN 'cur' ELSE 'prev' END AS w, coalesce(district_code, '{CITY}') AS scope,
-           {
-    _columns("count(*) FILTER (WHERE ip_type = '{sql}' AND first_date <= " + _IN_WINDOW + ") AS {m}", _PLEDGED_METRICS)
-}
-    FROM pledged_firsts WHERE year IN ($year, $year - 1)
-    GROUP BY ALL
-),
-figures AS (
-    SELECT * FROM sums LEFT JOIN firms USING (w, scope) LEFT JOIN pledged USING (w, scope)
+figures AS (  -- a NULL district is the city, in both
+    SELECT CASE WHEN s.cur THEN 'cur' ELSE 'prev' END AS w, coalesce(s.district_code, '{CITY}') AS scope,
+           s.* EXCLUDE (cur, district_code), f.* EXCLUDE (cur, district_code)
+    FROM sums s LEFT JOIN firsts f ON f.cur = s.cur AND f.district_code IS NOT DISTINCT FROM s.district_code
 ),
 targets AS ({TARGETS_SQL}),
 joined AS (

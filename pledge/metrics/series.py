@@ -20,19 +20,19 @@ def monthly_cumulative(
     return con.execute(
         """
         WITH months AS (SELECT unnest(range(1, 13)) AS month),
-        loans AS (
-            SELECT year(loan_date) AS y, month(loan_date) AS month, amount_yuan
-            FROM v_loans
-            WHERE loan_date BETWEEN make_date($year - 1, 1, 1) AND greatest($as_of, make_date($year - 1, 12, 31))
-              AND ($district IS NULL OR district_code = $district)
-              AND (year(loan_date) = $year - 1 OR loan_date <= $as_of)
+        days AS (  -- the day totals of the city (NULL district) or of one district
+            SELECT year(day) AS y, month(day) AS month, loans, amount_yuan
+            FROM daily_loans
+            WHERE day BETWEEN make_date($year - 1, 1, 1) AND greatest($as_of, make_date($year - 1, 12, 31))
+              AND district_code IS NOT DISTINCT FROM $district
+              AND (year(day) = $year - 1 OR day <= $as_of)
         ),
         per_month AS (
             SELECT m.month,
-                   coalesce(sum(amount_yuan) FILTER (WHERE y = $year), 0)     AS amount,
-                   count(amount_yuan) FILTER (WHERE y = $year)                AS loans,
-                   coalesce(sum(amount_yuan) FILTER (WHERE y = $year - 1), 0) AS prev_amount
-            FROM months m LEFT JOIN loans l USING (month)
+                   coalesce(sum(amount_yuan) FILTER (WHERE y = $year), 0)        AS amount,
+                   coalesce(sum(loans) FILTER (WHERE y = $year), 0)::BIGINT      AS loans,
+                   coalesce(sum(amount_yuan) FILTER (WHERE y = $year - 1), 0)    AS prev_amount
+            FROM months m LEFT JOIN days l USING (month)
             GROUP BY m.month
         )
         SELECT month, amount::DOUBLE AS amount, loans,
@@ -52,10 +52,10 @@ def new_in_months(
     amount, loans = fetch_row(
         con,
         """
-        SELECT coalesce(sum(amount_yuan), 0)::DOUBLE, count(*)
-        FROM v_loans
-        WHERE loan_date BETWEEN make_date($1, $2, 1) AND last_day(make_date($1, $3, 1))
-          AND ($4::VARCHAR IS NULL OR district_code = $4)
+        SELECT coalesce(sum(amount_yuan), 0)::DOUBLE, coalesce(sum(loans), 0)::BIGINT
+        FROM daily_loans
+        WHERE day BETWEEN make_date($1, $2, 1) AND last_day(make_date($1, $3, 1))
+          AND district_code IS NOT DISTINCT FROM $4::VARCHAR
         """,
         [year, first_month, last_month, district],
     )
@@ -63,22 +63,41 @@ def new_in_months(
 
 
 def district_month_matrix(
-    con: duckdb.DuckDBPyConnection, year: int, as_of: dt.date, district: str | None = None
+    con: duckdb.DuckDBPyConnection, year: int, as_of: dt.date, district: str | None = None, edge: int | None = None
 ) -> pd.DataFrame:
-    """Amount (yuan) per district and month of the year up to as_of; every district appears (or
-    only the given one)."""
+    """Amount (yuan) and loans per district and month of the year up to as_of; every district
+    appears (or only the given one). With `edge`, a list longer than 2 × edge keeps only the
+    `edge` districts with the largest amount in the window and the `edge` with the smallest (ties
+    in list order): what the heat map shows of a national list. Column `districts`: how many
+    there are in all."""
     return con.execute(
         """
-        SELECT d.name AS district, d.sort_order, m.month,
-               coalesce(sum(l.amount_yuan), 0)::DOUBLE AS amount, count(l.loan_id) AS loans
-        FROM (SELECT * FROM v_districts WHERE $district IS NULL OR code = $district) d
-        CROSS JOIN (SELECT unnest(range(1, month($as_of) + 1)) AS month) m
-        LEFT JOIN v_loans l ON l.district_code = d.code AND month(l.loan_date) = m.month
-             AND l.loan_date BETWEEN make_date($year, 1, 1) AND $as_of
-        GROUP BY d.name, d.sort_order, m.month
-        ORDER BY d.sort_order, m.month
+        WITH days AS (
+            SELECT district_code AS code, month(day) AS month, loans, amount_yuan
+            FROM daily_loans
+            WHERE district_code IS NOT NULL AND day BETWEEN make_date($year, 1, 1) AND $as_of
+        ),
+        ranked AS (  -- every district by its amount in the window
+            SELECT d.code, d.name, d.sort_order,
+                   row_number() OVER (ORDER BY coalesce(sum(t.amount_yuan), 0) DESC, d.sort_order) AS place,
+                   count(*) OVER () AS districts
+            FROM v_districts d LEFT JOIN days t USING (code)
+            WHERE $district IS NULL OR d.code = $district
+            GROUP BY d.code, d.name, d.sort_order
+        ),
+        shown AS (
+            SELECT * FROM ranked
+            WHERE $edge IS NULL OR districts <= 2 * $edge OR place <= $edge OR place > districts - $edge
+        )
+        SELECT s.name AS district, s.sort_order, m.month,
+               coalesce(sum(t.amount_yuan), 0)::DOUBLE AS amount, coalesce(sum(t.loans), 0)::BIGINT AS loans,
+               s.districts
+        FROM shown s CROSS JOIN (SELECT unnest(range(1, month($as_of) + 1)) AS month) m
+        LEFT JOIN days t ON t.code = s.code AND t.month = m.month
+        GROUP BY s.name, s.sort_order, s.districts, m.month
+        ORDER BY s.sort_order, m.month
         """,
-        {"year": year, "as_of": as_of, "district": district},
+        {"year": year, "as_of": as_of, "district": district, "edge": edge},
     ).df()
 
 
@@ -86,11 +105,11 @@ def district_month_matrix(
 _SEASON_SQL = """
 -- For the earlier years with loans, the pooled share of the full-year amount reached by the
 -- end of each month, and by the same day of the year as the as-of date.
-WITH earlier AS (
-    SELECT month(loan_date) AS month, day(loan_date) AS day, amount_yuan
-    FROM v_loans
-    WHERE loan_date BETWEEN make_date($year - $lookback, 1, 1) AND make_date($year - 1, 12, 31)
-      AND ($district IS NULL OR district_code = $district)
+WITH earlier AS (  -- day totals of the city (NULL district) or of one district
+    SELECT month(day) AS month, dayofmonth(day) AS day, amount_yuan
+    FROM daily_loans
+    WHERE day BETWEEN make_date($year - $lookback, 1, 1) AND make_date($year - 1, 12, 31)
+      AND district_code IS NOT DISTINCT FROM $district
 ),
 totals AS (
     SELECT sum(amount_yuan) AS total,
