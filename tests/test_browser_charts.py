@@ -69,7 +69,7 @@ def test_every_chart_in_presentation_mode_stands_alone(setup, browser, account):
         page.get_by_role("link", name=name).click()
         wait_until_drawn(page, timeout_ms=60_000)
         page.get_by_text("截图模式").click()
-        page.get_by_role("button", name="退出截图模式").wait_for()
+        page.get_by_role("button", name="退出截图模式").wait_for(timeout=60_000)  # a rerun drawing every chart
         wait_until_drawn(page, timeout_ms=60_000)
         assert page_problems(page) == [], name
         found = page.eval_on_selector_all('[data-testid="stPlotlyChart"] .js-plotly-plot', CHARTS_JS)
