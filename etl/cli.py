@@ -284,6 +284,21 @@ def cmd_bulletin(args, store: Store) -> int:
     return 0
 
 
+def cmd_publish(args, store: Store) -> int:
+    """Publish the database as a read-only snapshot for reader processes now (the cluster script
+    does this before it starts the readers; a failed automatic publish is retried the same way)."""
+    from pledge import settings
+
+    if settings.snapshot_dir() is None:
+        _log("✘ 未设置 PLEDGE_SNAPSHOTS（快照目录），无法发布。")
+        return 2
+    if not store.exists():
+        _log(f"✘ 数据库文件不存在：{store.path}")
+        return 1
+    print(store.publish())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m etl", description="知识产权质押融资监测平台：数据导入与统计")
     common = argparse.ArgumentParser(add_help=False)
@@ -361,6 +376,9 @@ def build_parser() -> argparse.ArgumentParser:
     cli_outreach.add_commands(sub, common)
     cli_registrations.add_commands(sub, common)
     cli_subsidy.add_commands(sub, common)
+
+    p = sub.add_parser("publish", parents=[common], help="发布只读快照供只读进程使用（需设置 PLEDGE_SNAPSHOTS）")
+    p.set_defaults(func=cmd_publish)
 
     p = sub.add_parser("demo", parents=[common], help="生成示例市演示数据")
     p.add_argument("--today", type=_date, help=argparse.SUPPRESS)

@@ -21,7 +21,6 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-import sys
 import time
 from pathlib import Path
 
@@ -129,28 +128,3 @@ def prune(folder: Path, stem: str, now: float | None = None) -> list[Path]:
             old.unlink(missing_ok=True)
             removed.append(old)
     return removed
-
-
-def main(argv: list[str]) -> int:
-    """`python -m pledge.snapshots publish`: publish $PLEDGE_DB now (the cluster script does this
-    before it starts the readers; rsync scripts may too)."""
-    from pledge import settings
-    from pledge.store import Store
-
-    if argv[:1] != ["publish"]:
-        print("用法：python -m pledge.snapshots publish（需设置 PLEDGE_SNAPSHOTS）", file=sys.stderr)
-        return 2
-    folder = settings.snapshot_dir()
-    if folder is None:
-        print("未设置 PLEDGE_SNAPSHOTS（快照目录），无法发布。", file=sys.stderr)
-        return 2
-    store = Store()
-    if not store.exists():
-        print(f"数据库文件不存在：{store.path}", file=sys.stderr)
-        return 1
-    print(store.publish(), file=sys.stdout)
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))

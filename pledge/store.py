@@ -285,7 +285,7 @@ class Store:
     def _publish_if_configured(self) -> None:
         """Under the writer lock. PLEDGE_SNAPSHOTS belongs to the one database the writer and its
         CLI use (`--db` or PLEDGE_DB). A failed publish does not undo the committed write: readers
-        keep the previous snapshot and the next write (or `python -m pledge.snapshots publish`) retries."""
+        keep the previous snapshot and the next write (or `python -m etl publish`) retries."""
         folder = settings.snapshot_dir()
         if folder is None:
             return

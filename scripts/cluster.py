@@ -123,7 +123,7 @@ class Cluster:
         if not db.exists() and not os.environ.get("PLEDGE_DB"):  # as scripts/app.sh: the demo city
             subprocess.run([sys.executable, "-m", "etl", "demo"], cwd=ROOT, env=env, check=True)
         if db.exists():  # readers start on the file as it is now
-            subprocess.run([sys.executable, "-m", "pledge.snapshots", "publish"], cwd=ROOT, env=env, check=True)
+            subprocess.run([sys.executable, "-m", "etl", "publish"], cwd=ROOT, env=env, check=True)
         try:
             writer_log = self.run_dir / "writer.log"
             writer = _streamlit(self.writer_port, env, writer_log, base="admin")
