@@ -26,13 +26,6 @@ st.caption(
 )
 
 
-def dates_cn(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    shown = frame.copy()
-    for column in columns:
-        shown[column] = [formats.date_cn(None if pd.isna(v) else pd.Timestamp(v).date()) for v in shown[column]]
-    return shown
-
-
 # -- maturities ----------------------------------------------------------------------------------
 due = query(aftercare.maturing, as_of)
 st.subheader("即将到期")
@@ -63,7 +56,7 @@ for label in ("按质权人", "按区县"):
         widgets.empty(f"{formats.date_cn(as_of)}后90天内没有到期的贷款。")
     else:
         widgets.table(sheets[label], money)
-sheets["到期明细"] = dates_cn(due, ["loan_date", "maturity"])[
+sheets["到期明细"] = formats.dates_cn(due, ["loan_date", "maturity"])[
     [
         "loan_id",
         "name",
@@ -92,7 +85,7 @@ sheets["到期明细"] = dates_cn(due, ["loan_date", "maturity"])[
     axis=1,
 )
 overdue = query(aftercare.overdue, as_of)
-sheets["逾期未结清"] = dates_cn(overdue, ["loan_date", "maturity"])[
+sheets["逾期未结清"] = formats.dates_cn(overdue, ["loan_date", "maturity"])[
     ["loan_id", "name", "district", "bank", "loan_date", "maturity", "days_overdue", "balance_wan", "risk_class"]
 ].set_axis(
     ["贷款编号", "企业名称", "区县", "质权人", "放款日期", "到期日", "逾期天数", "贷款余额(万元)", "五级分类"], axis=1
@@ -179,7 +172,7 @@ else:
     released = query(reg.released, year, as_of)
     renewals = query(reg.renewals, year, as_of)
     sheets["解除质押"] = (
-        dates_cn(released, ["release_date", "reg_date", "maturity"])
+        formats.dates_cn(released, ["release_date", "reg_date", "maturity"])
         .assign(renewed=released["renewed"].map({True: "是", False: "否"}))[
             [
                 "release_date",
@@ -197,7 +190,7 @@ else:
             ["解除日", "登记号", "登记日", "出质人", "区县", "质权人", "对应贷款编号", "贷款到期日", "随后续贷"], axis=1
         )
     )
-    sheets["续贷"] = dates_cn(renewals, ["release_date", "new_date"])[
+    sheets["续贷"] = formats.dates_cn(renewals, ["release_date", "new_date"])[
         [
             "release_date",
             "old_registration_no",

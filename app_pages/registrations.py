@@ -45,13 +45,6 @@ st.caption(
 )
 
 
-def dates_cn(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    shown = frame.copy()
-    for column in columns:
-        shown[column] = [formats.date_cn(None if pd.isna(v) else pd.Timestamp(v).date()) for v in shown[column]]
-    return shown
-
-
 def yes_no(series: pd.Series) -> pd.Series:
     return series.map({True: "是", False: "否"})
 
@@ -119,12 +112,12 @@ first = query(reg.first_pledge, year, as_of)
 lines = query(reg.credit_lines, year, as_of)
 
 lists: dict[str, pd.DataFrame] = {
-    "疑似漏报": dates_cn(unreported, ["date"])
+    "疑似漏报": formats.dates_cn(unreported, ["date"])
     .assign(pending=yes_no(unreported["pending"]))[
         ["date", "registration_no", "patent_no", "pledgor", "district", "pledgee", "bank", "pending"]
     ]
     .set_axis(["登记日", "登记号", "专利号", "出质人", "区县", "质权人", "请核实的银行", "登记未满90天"], axis=1),
-    "未见登记": dates_cn(unregistered, ["loan_date"])[
+    "未见登记": formats.dates_cn(unregistered, ["loan_date"])[
         ["loan_id", "name", "uscc", "district", "bank", "loan_date", "amount_wan", "reg_no", "patents"]
     ].set_axis(
         [
@@ -140,19 +133,19 @@ lists: dict[str, pd.DataFrame] = {
         ],
         axis=1,
     ),
-    "反担保": dates_cn(guarantee, ["date"])[
+    "反担保": formats.dates_cn(guarantee, ["date"])[
         ["date", "registration_no", "patent_no", "pledgor", "district", "pledgee", "loan_ids", "banks"]
     ].set_axis(
         ["登记日", "登记号", "专利号", "出质人", "区县", "质权人（非银行）", "对应贷款编号", "贷款银行"], axis=1
     ),
-    "提前解除": dates_cn(early, ["release_date", "maturity"])
+    "提前解除": formats.dates_cn(early, ["release_date", "maturity"])
     .assign(renewed=yes_no(early["renewed"]))[
         ["release_date", "registration_no", "name", "district", "bank", "loan_ids", "maturity", "days_early", "renewed"]
     ]
     .set_axis(
         ["解除日", "登记号", "出质人", "区县", "贷款银行", "贷款编号", "贷款到期日", "提前天数", "随后续贷"], axis=1
     ),
-    "续贷": dates_cn(renewed, ["release_date", "new_date"])[
+    "续贷": formats.dates_cn(renewed, ["release_date", "new_date"])[
         [
             "release_date",
             "old_registration_no",
@@ -164,13 +157,13 @@ lists: dict[str, pd.DataFrame] = {
             "basis",
         ]
     ].set_axis(["解除日", "原登记号", "重新登记日", "新登记号", "出质人", "区县", "质权人", "依据"], axis=1),
-    "质物失效": dates_cn(lapsed, ["date"])[
+    "质物失效": formats.dates_cn(lapsed, ["date"])[
         ["date", "patent_no", "what", "registration_no", "pledgor", "district", "pledgee", "loan_ids"]
     ].set_axis(["失效日", "专利号", "事件", "质押登记号", "出质人", "区县", "质权人", "对应贷款编号"], axis=1),
-    "首次质押": dates_cn(first, ["pledge_date", "earlier_date"])
+    "首次质押": formats.dates_cn(first, ["pledge_date", "earlier_date"])
     .assign(first_time=yes_no(first["first_time"]))[["patent_no", "pledge_date", "first_time", "earlier_date"]]
     .set_axis(["发明专利号", "本年质押日", "首次质押", "此前最近一次质押"], axis=1),
-    "授信（一件登记多笔贷款）": dates_cn(lines, ["date"])[
+    "授信（一件登记多笔贷款）": formats.dates_cn(lines, ["date"])[
         ["date", "registration_no", "pledgor", "district", "pledgee", "loans", "loan_ids"]
     ].set_axis(["登记日", "登记号", "出质人", "区县", "质权人", "贷款笔数", "贷款编号"], axis=1),
 }
@@ -219,7 +212,7 @@ if user.can("analyst"):
             widgets.empty("没有需要对应的出质人。")
         else:
             widgets.table(
-                dates_cn(unmapped, ["last_date"])[
+                formats.dates_cn(unmapped, ["last_date"])[
                     ["pledgor", "pledgor_uscc", "district", "registrations", "last_date"]
                 ].set_axis(["出质人", "出质人信用代码", "区县", "登记(件)", "最近登记日"], axis=1)
             )

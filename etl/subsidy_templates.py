@@ -9,6 +9,7 @@ import io
 
 import xlsxwriter
 
+from etl.templates import ROWS_WITH_CHECKS, valid_dates
 from pledge.subsidy.policy import PARAMS
 
 CLAIM_HEADERS = [
@@ -31,7 +32,6 @@ CLAIM_HEADERS = [
     ("保险费(万元)", 11),
 ]
 DATE_COLUMNS = (5, 6, 7, 12)
-ROWS_WITH_CHECKS = 2000
 
 
 def policy_template(year: int, values: dict[str, str | None] | None) -> bytes:
@@ -139,19 +139,7 @@ def claims_template(districts: list[str], year: int) -> bytes:
         },
     )
     for col in DATE_COLUMNS:
-        sheet.data_validation(
-            2,
-            col,
-            ROWS_WITH_CHECKS,
-            col,
-            {
-                "validate": "date",
-                "criteria": "between",
-                "minimum": dt.date(2000, 1, 1),
-                "maximum": dt.date(2100, 12, 31),
-                "error_message": "请填写有效的日期",
-            },
-        )
+        valid_dates(sheet, col)
     sheet.freeze_panes(2, 1)
     book.close()
     return buffer.getvalue()

@@ -69,6 +69,23 @@ def _book(title: str, headers: list[tuple[str, int]], districts: list[str]):
     return buffer, book, sheet
 
 
+def valid_dates(sheet, col: int) -> None:
+    """Excel refuses anything but a date (2000–2100) in the column's data rows."""
+    sheet.data_validation(
+        2,
+        col,
+        ROWS_WITH_CHECKS,
+        col,
+        {
+            "validate": "date",
+            "criteria": "between",
+            "minimum": dt.date(2000, 1, 1),
+            "maximum": dt.date(2100, 12, 31),
+            "error_message": "请填写有效的日期",
+        },
+    )
+
+
 def _pick(sheet, col: int, column_letter: str, count: int, what: str) -> None:
     sheet.data_validation(
         2,
@@ -106,19 +123,7 @@ def ledger_template(districts: list[str], year: int) -> bytes:
         9,
         {"validate": "decimal", "criteria": ">", "value": 0, "error_message": "贷款金额应为大于0的数字（万元）"},
     )
-    sheet.data_validation(
-        2,
-        10,
-        ROWS_WITH_CHECKS,
-        10,
-        {
-            "validate": "date",
-            "criteria": "between",
-            "minimum": dt.date(2000, 1, 1),
-            "maximum": dt.date(2100, 12, 31),
-            "error_message": "请填写有效的日期",
-        },
-    )
+    valid_dates(sheet, 10)
     book.close()
     return buffer.getvalue()
 

@@ -10,7 +10,7 @@ import io
 import xlsxwriter
 
 from etl.kinds.outreach_cells import FEEDBACK, TAGS
-from etl.templates import ROWS_WITH_CHECKS
+from etl.templates import ROWS_WITH_CHECKS, valid_dates
 from pledge.schema import DEFAULT_BANKS
 
 EXAMPLE = "【示例行，导入时自动跳过】"
@@ -63,19 +63,7 @@ class _Book:
 
     def dates(self, sheet, col: int) -> None:
         sheet.set_column(col, col, 13, self.date)
-        sheet.data_validation(
-            2,
-            col,
-            ROWS_WITH_CHECKS,
-            col,
-            {
-                "validate": "date",
-                "criteria": "between",
-                "minimum": dt.date(2000, 1, 1),
-                "maximum": dt.date(2100, 12, 31),
-                "error_message": "请填写有效的日期",
-            },
-        )
+        valid_dates(sheet, col)
 
     def count(self, sheet, col: int, what: str) -> None:
         sheet.data_validation(

@@ -71,3 +71,11 @@ def rank_change(change) -> str:
     if _missing(change) or change == 0:
         return "—"
     return f"{'↑' if change > 0 else '↓'}{abs(int(change))}"
+
+
+def dates_cn(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """A copy with the given date columns written as 2025年10月5日 (— where blank)."""
+    shown = frame.copy()
+    for column in columns:
+        shown[column] = [date_cn(None if pd.isna(v) else pd.Timestamp(v).date()) for v in shown[column]]
+    return shown

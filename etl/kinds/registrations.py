@@ -22,6 +22,7 @@ from etl.issues import ERROR, WARNING, Issue, ParsedFile
 from etl.kinds.base import Context, FileKind
 from etl.normalise import Invalid, to_text
 from etl.rows import Collector, Rows
+from etl.templates import valid_dates
 from pledge.reference import Reference
 
 # Gazette codes and what each means; the file may say either.
@@ -318,19 +319,7 @@ def registrations_template(year: int) -> bytes:
             "error_message": "事件请从下拉列表中选择",
         },
     )
-    sheet.data_validation(
-        2,
-        3,
-        2000,
-        3,
-        {
-            "validate": "date",
-            "criteria": "between",
-            "minimum": dt.date(2000, 1, 1),
-            "maximum": dt.date(2100, 12, 31),
-            "error_message": "请填写有效的日期",
-        },
-    )
+    valid_dates(sheet, 3)
     sheet.freeze_panes(2, 0)
     book.close()
     return buffer.getvalue()
