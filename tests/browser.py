@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
@@ -118,8 +119,14 @@ def log_in(page, url: str, name: str, password: str) -> None:
 
 
 def open_page(page, name: str, timeout_ms: int = 30_000) -> None:
-    """Click a page in the navigation and wait until it has drawn."""
-    page.get_by_role("link", name=name).click()
+    """Click a page in the navigation and wait until it has drawn. Right after the click the old
+    page still stands, finished: first wait for the address to name the new page (the app changes
+    it when the new page's run starts), so that the old page is never taken for the new one."""
+    link = page.get_by_role("link", name=name)
+    target = urllib.parse.urlparse(link.get_attribute("href") or "").path
+    link.click()
+    if target:
+        page.wait_for_function("path => window.location.pathname === path", arg=target, timeout=timeout_ms)
     wait_until_drawn(page, timeout_ms)
 
 

@@ -30,8 +30,7 @@ def setup(tmp_path_factory):
 
 
 def amount_on_overview(page) -> str:
-    page.get_by_role("link", name="总览").click()
-    wait_until_drawn(page)
+    open_page(page, "总览")
     card = page.locator('[data-testid="stMetric"]').filter(has_text="质押融资金额").first
     return card.locator('[data-testid="stMetricValue"]').inner_text()
 

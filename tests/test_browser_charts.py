@@ -10,7 +10,7 @@ import re
 import pytest
 
 from pledge import auth, metrics
-from tests.browser import log_in, page_problems, running_app, wait_until_drawn
+from tests.browser import log_in, open_page, page_problems, running_app, wait_until_drawn
 from tests.fixtures import city_in
 
 pytestmark = pytest.mark.browser
@@ -66,8 +66,7 @@ def test_every_chart_in_presentation_mode_stands_alone(setup, browser, account):
     log_in(page, url, account, "password-x" if district else "password-c")
     seen = 0
     for name in pages:
-        page.get_by_role("link", name=name).click()
-        wait_until_drawn(page, timeout_ms=60_000)
+        open_page(page, name, timeout_ms=60_000)
         page.get_by_text("截图模式").click()
         page.get_by_role("button", name="退出截图模式").wait_for(timeout=60_000)  # a rerun drawing every chart
         wait_until_drawn(page, timeout_ms=60_000)

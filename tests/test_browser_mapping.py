@@ -9,7 +9,16 @@ import re
 import pytest
 
 from pledge import auth
-from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, page_problems, pick, running_app, wait_until_drawn
+from tests.browser import (
+    ARTIFACTS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    open_page,
+    page_problems,
+    pick,
+    running_app,
+    wait_until_drawn,
+)
 from tests.fixtures import USCC_B, USCC_C, city_in, write, xlsx_bytes
 
 pytestmark = pytest.mark.browser
@@ -53,8 +62,7 @@ def test_an_unknown_bank_is_mapped_in_the_preview_and_counted_for_its_head_bank(
         page.get_by_role("button", name="登录").click()
         wait_until_drawn(page)
 
-        page.get_by_role("link", name="数据导入").click()
-        wait_until_drawn(page)
+        open_page(page, "数据导入")
         page.locator('input[type="file"]').set_input_files(str(ledger))
         page.get_by_text("映射系统不认识的名称").wait_for()
         wait_until_drawn(page)
@@ -79,8 +87,7 @@ def test_an_unknown_bank_is_mapped_in_the_preview_and_counted_for_its_head_bank(
         wait_until_drawn(page)
         assert page_problems(page) == []
 
-        page.get_by_role("link", name="质权人").click()
-        wait_until_drawn(page)
+        open_page(page, "质权人")
         cells = bank_row(page, "中国邮政储蓄银行")
         assert cells[:2] == ["中国邮政储蓄银行", "0.06"]  # 600万元, the only loan of that head bank
         assert bank_row(page, "中国工商银行")[:2] == ["中国工商银行", "0.33"]  # 500 + 2500 before, + 300 from 老城片区
