@@ -97,8 +97,10 @@ def _style(fig: go.Figure, height: int = 420) -> go.Figure:
         legend={"orientation": "h", "yanchor": "top", "y": -0.08, "xanchor": "left", "x": 0},
         hoverlabel={"font": {"family": FONT}},
     )
-    fig.update_xaxes(showgrid=False, linecolor="#888", automargin=True)
-    fig.update_yaxes(gridcolor="#e5e5e5", zeroline=False, automargin=True, ticklabelstandoff=6)
+    # 10,000 rather than 10k: the bureau's units are 万元 and 亿元, never SI prefixes.
+    numbers = {"exponentformat": "none", "separatethousands": True}
+    fig.update_xaxes(showgrid=False, linecolor="#888", automargin=True, **numbers)
+    fig.update_yaxes(gridcolor="#e5e5e5", zeroline=False, automargin=True, ticklabelstandoff=6, **numbers)
     return fig
 
 
